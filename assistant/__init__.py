@@ -1,0 +1,1 @@
+"""cpp-assistant: grounded answers to French criminal-procedure questions."""

