@@ -1,0 +1,47 @@
+"""Shared fixtures: the real corpus parsed once, the real embedding model, a temporary data directory."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from assistant.catalog import Catalog  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from indexing.parse import ParsedCorpus, parse_corpus  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings on the real corpus with a throw-away data directory."""
+    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def parsed(settings: Settings) -> ParsedCorpus:
+    return parse_corpus(settings)
+
+
+@pytest.fixture(scope="session")
+def catalog(parsed: ParsedCorpus) -> Catalog:
+    return Catalog(parsed.documents, parsed.units, parsed.poles)
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings):
+    """The real default embedding model, loaded once."""
+    from assistant.store import SentenceTransformerEmbeddings
+
+    return SentenceTransformerEmbeddings(settings.embedding_model)
+
+
+@pytest.fixture(scope="session")
+def built_index(settings: Settings, embedder) -> Settings:
+    """The full corpus indexed once in the session's data directory (real model, embedded Chroma)."""
+    from indexing.build import build_index
+
+    build_index(settings, embedder=embedder, progress=False)
+    return settings

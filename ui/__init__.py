@@ -1,0 +1,1 @@
+"""User-facing front doors: the command line and the Gradio chat."""

@@ -1,0 +1,132 @@
+"""The ``cpp-assistant`` command: build and inspect the index, show an article, ask a question, serve, evaluate.
+
+It is an entry point: it reads the settings once and composes indexing, assistant, evals and the web front doors.
+Every domain error is printed as a French sentence with a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from assistant.errors import AssistantError
+from assistant.models import Unit, format_date_fr
+from assistant.settings import Settings
+
+
+def _print_unit(unit: Unit, doc_title: str) -> None:
+    status = "ABROGÉ — ancienne rédaction, ce texte n'est plus en vigueur" if unit.abrogated else "en vigueur"
+    if unit.unverified:
+        status += " — NUMÉRO NON VÉRIFIÉ (absent des tables de référence)"
+    print(f"{unit.title} — {doc_title}")
+    if unit.hierarchy:
+        print(" > ".join(unit.hierarchy))
+    version = f"version en vigueur au {format_date_fr(unit.version_date)}" if unit.version_date else "version non précisée"
+    print(f"Statut : {status} ; {version} ; lignes {unit.line_start}-{unit.line_end} du fichier source")
+    if unit.confidence is not None and not unit.abrogated:
+        print(f"Confiance de la numérotation : {unit.confidence:.2f}")
+    print()
+    print(unit.text)
+    if unit.notes:
+        print()
+        print("Notes :")
+        for note in unit.notes:
+            print(f"  - {note}")
+
+
+def cmd_index_build(settings: Settings, args: argparse.Namespace) -> int:
+    from indexing.build import build_index
+
+    result = build_index(settings, progress=not args.quiet)
+    state = result.state
+    if result.up_to_date:
+        print(f"Index à jour ({state.chunk_count} chunks, modèle {state.model}) : rien à ré-encoder.")
+    else:
+        print(
+            f"Index construit en {state.build_seconds:.1f} s : {state.chunk_count} chunks, "
+            f"{result.embedded} encodés, {result.reused} repris de l'index précédent."
+        )
+    report = result.report
+    if report.unverified:
+        print("Numéros non vérifiés (signalés comme tels) : " + ", ".join(a for _, a in report.unverified))
+    if report.low_confidence:
+        print("Numéros attribués avec une confiance faible : " + ", ".join(f"{a} ({c:.2f})" for _, a, c in report.low_confidence))
+    removed = {d: len(lines) for d, lines in report.dropped_lines.items() if lines}
+    if removed:
+        print("Lignes retirées du texte (liens, mailto, artefacts web) : " + ", ".join(f"{d} : {n}" for d, n in removed.items()))
+    return cmd_index_status(settings, args)
+
+
+def cmd_index_status(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.store import open_index
+
+    index = open_index(settings)
+    state = index.state
+    print(f"Index : collection {state.collection} ({state.chroma})")
+    print(f"Modèle d'embedding : {state.model} (dimension {state.dimension})")
+    print(f"Construit le : {state.built_at} en {state.build_seconds:.1f} s ; chunks : {index.collection.count()}")
+    print("Unités par document :")
+    for doc in index.catalog.documents:
+        units = index.catalog.units_of(doc.doc_id)
+        abrogated = sum(u.abrogated for u in units)
+        extra = f" dont {abrogated} blocs abrogés" if abrogated else ""
+        print(f"  - {doc.doc_id} : {len(units)} unités{extra} (version {doc.version_label})")
+    print(f"Pôles de l'instruction (art. D15-4-4) : {len(index.catalog.poles)} lignes")
+    return 0
+
+
+def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.store import open_index
+
+    catalog = open_index(settings).catalog
+    found = catalog.units_for_article(args.ref)
+    if not found:
+        catalog.article(args.ref)  # raises UnknownArticleError with near matches
+    for i, unit in enumerate(found):
+        if i:
+            print("\n" + "-" * 60 + "\n")
+        _print_unit(unit, catalog.document(unit.doc_id).title)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "index build": cmd_index_build,
+    "index status": cmd_index_status,
+    "show": cmd_show,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cpp-assistant", description="Assistant de procédure pénale (CPP, circulaires).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    index = sub.add_parser("index", help="Construire ou inspecter l'index.")
+    index_sub = index.add_subparsers(dest="index_command", required=True)
+    build = index_sub.add_parser("build", help="Construire l'index (incrémental, atomique).")
+    build.add_argument("--quiet", action="store_true", help="Sans barre de progression.")
+    index_sub.add_parser("status", help="État de l'index : unités par document, modèle, date de construction.")
+    show = sub.add_parser("show", help="Afficher un article (ex. : 706-88, D15-4-4).")
+    show.add_argument("ref")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    args = build_parser().parse_args(argv)
+    key = args.command + (f" {args.index_command}" if args.command == "index" else "")
+    try:
+        settings = Settings()
+        return COMMANDS[key](settings, args)
+    except AssistantError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
