@@ -149,12 +149,19 @@ class Citation:
     unit_id: str = ""
     hierarchy: tuple[str, ...] = ()
     abrogated: bool = False
+    unverified: bool = False  # article number not confirmed by the reference tables
+    role: Literal["source", "renvoi"] = "source"  # "renvoi": an article the quoted passages refer to
+    in_corpus: bool = True  # False: a referenced article absent from the corpus (quote = the passage citing it)
 
     def label(self) -> str:
         """« CPP, art. 706-88 (version en vigueur au 15/08/2022) »."""
         date = format_date_num(self.version_date) if self.version_date else None
         if self.article:
             base = f"CPP, art. {self.article}"
+            if not self.in_corpus:
+                return f"{base} (hors du corpus)"
+            if self.unverified:
+                base += " (numéro non vérifié)"
             if self.abrogated:
                 return f"{base} (abrogé ; ancienne rédaction)"
             return f"{base} (version en vigueur au {date})" if date else base

@@ -1,0 +1,276 @@
+"""Hybrid retrieval over legal units: French BM25 fused with dense Chroma search, exact article references first.
+
+Units (articles, circulaire sections) are what a magistrate cites, so both retrievers are aggregated per unit:
+BM25 scores units directly (text + title + heading path); dense hits on chunks keep each unit's best chunk.
+The two rankings are fused by weighted reciprocal rank (weights tuned on ``evals/questions.jsonl``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+
+from assistant.catalog import Catalog
+from assistant.french import expand_abbreviations, tokenize
+from assistant.models import Unit, normalize_article_ref
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+# "article 706-88", "art. D. 15-4-4", "l'article 695-11", "706-88 CPP", "D15-4-4": explicit references to a unit.
+ARTICLE_REF_RE = re.compile(
+    r"(?:\bart(?:icle|\.)?s?\s+(?P<a>[RDA]\s?\.?\s?\d+(?:-\d+)*|\d+(?:-\d+)*))"
+    r"|(?P<b>\b[RDA]\s?\.?\s?\d+(?:-\d+)+\b)"
+    r"|(?P<c>\b\d{3}(?:-\d+)+\b)",
+    re.I,
+)
+REPEAL_RE = re.compile(r"abrog|en vigueur|toujours (applicable|valable)|ancienne (rédaction|version)|supprim", re.I)
+
+
+def referenced_articles(question: str) -> list[str]:
+    """Article numbers explicitly named in a question, normalized, in order of mention."""
+    out: list[str] = []
+    for m in ARTICLE_REF_RE.finditer(question):
+        raw = m.group("a") or m.group("b") or m.group("c")
+        ref = normalize_article_ref(raw)
+        if ref and ref not in out:
+            out.append(ref)
+    return out
+
+
+_DATE_TIME_RE = re.compile(
+    r"\b\d{1,2}(?:er)?\s+(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre)"
+    r"(?:\s+\d{4})?|\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b(?:19|20)\d{2}\b",
+    re.I,
+)
+
+
+def lexical_query(question: str) -> str:
+    """The question as BM25 should see it: abbreviations expanded, calendar dates and clock times removed."""
+    return expand_abbreviations(_DATE_TIME_RE.sub(" ", question))
+
+
+def asks_about_repeal(question: str) -> bool:
+    return bool(REPEAL_RE.search(question))
+
+
+# -- lexical ---------------------------------------------------------------------------------------
+
+
+class BM25:
+    """Okapi BM25 over pre-tokenized documents (small corpus: plain dictionaries are fast enough)."""
+
+    def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.lengths = [len(d) for d in docs]
+        self.avg_len = sum(self.lengths) / max(len(docs), 1)
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, doc in enumerate(docs):
+            for term, tf in Counter(doc).items():
+                self.postings[term].append((i, tf))
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+
+    def scores(self, query: list[str]) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for term in set(query):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            weight = idf * query.count(term) ** 0.5
+            for i, tf in self.postings[term]:
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg_len)
+                out[i] += weight * tf * (self.k1 + 1) / (tf + norm)
+        return out
+
+
+def unit_search_text(unit: Unit, catalog: Catalog) -> str:
+    """What BM25 sees of a unit: its number, title, heading path and text (and a circulaire's footnotes)."""
+    doc = catalog.document(unit.doc_id)
+    parts = [unit.title, " ".join(unit.hierarchy), unit.text]
+    if unit.kind == "circulaire":
+        parts += [doc.title, *unit.notes]
+    return "\n".join(parts)
+
+
+# -- hits and fusion -------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    """A retrieved unit with the evidence of each retriever."""
+
+    unit: Unit
+    score: float
+    lexical_rank: int | None = None
+    lexical_score: float = 0.0
+    dense_rank: int | None = None
+    dense_score: float = 0.0  # cosine similarity of the unit's best chunk
+    pinned: bool = False  # explicitly referenced in the question
+    best_chunk: str | None = None
+
+    def to_document(self) -> Document:
+        u = self.unit
+        return Document(
+            page_content=u.text,
+            metadata={
+                "unit_id": u.unit_id, "doc_id": u.doc_id, "kind": u.kind, "article": u.article, "section": u.section,
+                "title": u.title, "hierarchy": list(u.hierarchy), "version_date": u.version_date,
+                "abrogated": u.abrogated, "score": self.score, "pinned": self.pinned,
+            },
+        )
+
+
+@dataclass
+class RetrievalConfig:
+    """Fusion parameters; the defaults are the values tuned on the evaluation set (see evals/README.md)."""
+
+    lexical_weight: float = 1.0
+    dense_weight: float = 0.5
+    rrf_k: int = 20
+    dense_candidates: int = 60
+    lexical_candidates: int = 60
+    use_lexical: bool = True
+    use_dense: bool = True
+    unit_bm25_weight: float = 0.5
+    passage_bm25_weight: float = 1.0
+
+
+@dataclass
+class HybridSearch:
+    """The retrieval engine behind ``HybridRetriever`` (plain class, usable without LangChain)."""
+
+    catalog: Catalog
+    collection: Collection | None = None
+    embeddings: Embeddings | None = None
+    config: RetrievalConfig = field(default_factory=RetrievalConfig)
+
+    def __post_init__(self) -> None:
+        self._units = list(self.catalog.units)
+        self._index_of = {u.unit_id: i for i, u in enumerate(self._units)}
+        self._bm25_units = BM25([tokenize(unit_search_text(u, self.catalog)) for u in self._units])
+        # Passages: the indexed chunks when a collection is there (same cut as dense search), else alinéa windows.
+        self._passage_unit, passages = self._passages()
+        self._bm25_passages = BM25([tokenize(p) for p in passages])
+
+    def _passages(self) -> tuple[list[int], list[str]]:
+        owners, texts = [], []
+        if self.collection is not None:
+            got = self.collection.get(include=["documents", "metadatas"])
+            rows = sorted(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+            for _cid, text, meta in rows:
+                uid = str(meta["unit_id"])
+                if uid in self._index_of:
+                    unit = self._units[self._index_of[uid]]
+                    owners.append(self._index_of[uid])
+                    texts.append(f"{unit.title}\n{' '.join(unit.hierarchy[-2:])}\n{text}")
+        else:
+            for i, unit in enumerate(self._units):
+                for start in range(0, len(unit.alineas), 3):
+                    owners.append(i)
+                    texts.append(f"{unit.title}\n{' '.join(unit.hierarchy[-2:])}\n" + "\n".join(unit.alineas[start : start + 4]))
+        return owners, texts
+
+    def lexical(self, query: str, k: int) -> list[tuple[Unit, float]]:
+        q = tokenize(lexical_query(query))
+        unit_scores = self._bm25_units.scores(q)
+        best_passage: dict[int, float] = defaultdict(float)
+        for pi, s in self._bm25_passages.scores(q).items():
+            owner = self._passage_unit[pi]
+            best_passage[owner] = max(best_passage[owner], s)
+        cfg = self.config
+        combined = {i: cfg.unit_bm25_weight * unit_scores.get(i, 0.0) + cfg.passage_bm25_weight * best_passage.get(i, 0.0)
+                    for i in set(unit_scores) | set(best_passage)}
+        best = sorted(combined.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        return [(self._units[i], s) for i, s in best]
+
+    def dense(self, query: str, k: int) -> list[tuple[Unit, float, str]]:
+        if self.collection is None or self.embeddings is None:
+            return []
+        res = self.collection.query(
+            query_embeddings=[self.embeddings.embed_query(lexical_query(query))], n_results=k, include=["metadatas", "distances", "documents"]
+        )
+        seen: dict[str, tuple[float, str]] = {}
+        for meta, dist, text in zip(res["metadatas"][0], res["distances"][0], res["documents"][0], strict=True):
+            uid = str(meta["unit_id"])
+            if uid in self._index_of and uid not in seen:
+                seen[uid] = (1.0 - float(dist), text)
+        return [(self.catalog.unit(uid), sim, text) for uid, (sim, text) in seen.items()]
+
+    def search(self, query: str, k: int = 10, include_abrogated: bool | None = None) -> list[Hit]:
+        """Ranked units for ``query``. Repealed blocks only when the question is about repeal or names them."""
+        cfg = self.config
+        hits: dict[str, Hit] = {}
+        if cfg.use_lexical:
+            for rank, (unit, s) in enumerate(self.lexical(query, cfg.lexical_candidates), start=1):
+                h = hits.setdefault(unit.unit_id, Hit(unit, 0.0))
+                h.lexical_rank, h.lexical_score = rank, s
+                h.score += cfg.lexical_weight / (cfg.rrf_k + rank)
+        if cfg.use_dense:
+            for rank, (unit, sim, text) in enumerate(self.dense(query, cfg.dense_candidates), start=1):
+                h = hits.setdefault(unit.unit_id, Hit(unit, 0.0))
+                h.dense_rank, h.dense_score, h.best_chunk = rank, sim, text
+                h.score += cfg.dense_weight / (cfg.rrf_k + rank)
+        repeal = asks_about_repeal(query) if include_abrogated is None else include_abrogated
+        pinned = self._pinned(query, hits, with_abrogated=repeal)
+        ranked = sorted((h for h in hits.values() if not h.pinned), key=lambda h: (-h.score, h.unit.position, h.unit.unit_id))
+        if not repeal:
+            ranked = [h for h in ranked if not h.unit.abrogated]
+        ordered = _live_before_repealed(pinned + ranked)
+        return ordered[:k]
+
+    def _pinned(self, query: str, hits: dict[str, Hit], with_abrogated: bool) -> list[Hit]:
+        out = []
+        for ref in referenced_articles(query):
+            units = self.catalog.units_for_article(ref)  # live first, then repealed blocks
+            named_only_as_repealed = units and all(u.abrogated for u in units)
+            for unit in units:
+                if unit.abrogated and not (with_abrogated or named_only_as_repealed):
+                    continue
+                h = hits.setdefault(unit.unit_id, Hit(unit, 0.0))
+                h.pinned = True
+                out.append(h)
+        return out
+
+
+def _live_before_repealed(hits: list[Hit]) -> list[Hit]:
+    """A repealed block never outranks the live unit with the same number: move it just after that unit."""
+    out: list[Hit] = []
+    deferred: dict[str, list[Hit]] = defaultdict(list)
+    live_numbers = {h.unit.article for h in hits if not h.unit.abrogated and h.unit.article}
+    placed_live: set[str] = set()
+    for h in hits:
+        art = h.unit.article
+        if h.unit.abrogated and art in live_numbers and art not in placed_live:
+            deferred[art].append(h)
+            continue
+        out.append(h)
+        if art and not h.unit.abrogated:
+            placed_live.add(art)
+            out.extend(deferred.pop(art, []))
+    for rest in deferred.values():
+        out.extend(rest)
+    return out
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over ``HybridSearch``: documents are whole units with their citation metadata."""
+
+    engine: Any
+    k: int = 8
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [h.to_document() for h in self.engine.search(query, k=self.k)]
+
+
+def hits_units(hits: Iterable[Hit]) -> list[str]:
+    return [h.unit.unit_id for h in hits]
