@@ -1,0 +1,270 @@
+"""Deterministic router of the default (no-LLM) mode: recognise a tool question in French, and summarise a result.
+
+``route`` only answers when it is confident (one tribunal, one rule and one dated event, one matter); otherwise
+it returns None and the chain answers by retrieval. ``describe_result`` writes the French Markdown summary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.catalog import Catalog
+from assistant.errors import InvalidToolInputError
+from assistant.tools import DELAI, JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
+from assistant.tools.competence import find_matter
+from assistant.tools.dates import has_clock_time, search_dates_fr
+from assistant.tools.poles import city_keys, de
+from assistant.tools.rules import DelaiRule, basis_ref, load_delai_rules
+from assistant.tools.text import fold
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool to run and its arguments (the shape of ``tool_calls`` in the API)."""
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "arguments": dict(self.arguments)}
+
+
+# Specialised pôles that are matters of ``juridiction-specialisee``, not the pôle de l'instruction of D15-4-4.
+_SPECIALISED_POLE = re.compile(
+    r"sante publique|accidents? collectifs?|environnement|economique|financier|cold case|crimes? seriels?|"
+    r"antiterroriste|terroris|jirs|junalco"
+)
+_REVERSE_POLE = re.compile(
+    r"\b(?:quels|quelles|liste[rz]?|lesquels|combien)\b.*\b(?:tribunaux|tj|juridictions)\b|"
+    r"\btribunaux\b.*\b(?:relev|rattach|couvert|depend|compris|ressort)|\bressort du pole\b|\bcouvre\b"
+)
+_COMPETENCE = re.compile(
+    r"\bcompeten|\bquel(?:le)?s? (?:parquet|juridiction|tribunal|magistrat|juge|jap|cour)|"
+    r"\bqui (?:est|peut|doit)\b.*\b(?:saisi|compet|poursuiv|instrui|jug)|\bqui (?:poursuit|juge|instruit)\b|"
+    r"\ba qui (?:l |le |la )?(?:adresser|transmettre|envoyer)|\bqui (?:la |le |les |l )?(?:reconnai|execut|recoi|traite)|"
+    r"\bjuridictions? specialisee|\bparquet specialise|\bsaisir\b|\brelev(?:e|ent|er)\b"
+)
+_STAGES = (
+    (re.compile(r"application des peines|\bjap\b|\btap\b|amenagement de peine|apres (?:sa )?condamnation"), "application_des_peines"),
+    (re.compile(r"\bmandat d arret europeen\b|\bmae\b|\bextradition\b"), "entraide"),
+    (re.compile(r"\binstruction\b|\binformation judiciaire\b|\bjuge d instruction\b"), "instruction"),
+    (re.compile(r"\bjugement\b|\bjuger\b|\bjuge(?:s|e)?\b(?! d)|\bcour d assises\b|\btribunal correctionnel\b"), "jugement"),
+    (re.compile(r"\benquete\b"), "enquete"),
+)
+_NO_CONSENT = re.compile(r"ne consent (?:pas|plus)|n a pas consenti|sans (?:son )?consentement|refus\w*|s oppos\w*|pas de consentement")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# Facts of the question that select an option of the rule (first match wins for each option).
+_OPTION_HINTS: tuple[tuple[str, object, re.Pattern[str]], ...] = (
+    ("obligation", "changement-adresse", re.compile(r"demenag|changement d adresse|nouvelle adresse")),
+    ("obligation", "deplacement", re.compile(r"deplacement|voyage|se rendre a l etranger")),
+    ("saisie", "immobiliere", re.compile(r"immobili|maison|appartement|immeuble|terrain")),
+    ("saisie", "compte", re.compile(r"\bcompte|bancaire")),
+    ("saisie", "incorporels", re.compile(r"incorporel|creance|parts sociales|contrat d assurance")),
+    ("saisie", "patrimoine", re.compile(r"patrimoine")),
+    ("nouvelle_date", True, re.compile(r"nouvelle date|force majeure")),
+    ("nouvelle_date", False, re.compile(r"definiti|notifi")),
+    ("detenu", True, re.compile(r"\bdetenue?s?\b|en detention")),
+    ("matiere", "criminelle", re.compile(r"matiere criminelle|\bcrime\b")),
+    ("matiere", "correctionnelle", re.compile(r"matiere correctionnelle|\bdelit\b")),
+)
+# Which procedural step a date refers to, for rules whose option « etape » chooses the starting event.
+_ETAPE_HINTS = (
+    ("reception-dossier", re.compile(r"reception du dossier|dossier (?:est |a ete )?recu")),
+    ("notification", re.compile(r"\bnotifi")),
+    ("signification", re.compile(r"\bsignifi")),
+    ("avis", re.compile(r"\bavis(?:e|ee|es|ees)?\b")),
+)
+
+
+def _contains(folded: str, keyword: str) -> bool:
+    """A keyword (folded) at a word start of the folded question: a prefix (« présent » ⊂ « présentée »), or a
+    whole word for short keywords (« mae », « civi », « dee » must not match « civile »)."""
+    key = fold(keyword)
+    tail = r"(?![a-z0-9])" if len(key) <= 4 else ""
+    return re.search(r"(?<![a-z0-9])" + re.escape(key) + tail, folded) is not None
+
+
+def _cities_in(folded: str, names: dict[str, str]) -> list[str]:
+    """Canonical names (values of ``names``, keyed by city key) found as whole words, longest first, no overlap."""
+    found: list[tuple[int, int, str]] = []
+    padded = f" {folded} "
+    for key, name in names.items():
+        for m in re.finditer(rf"(?<= ){re.escape(key)}(?= )", padded):
+            found.append((m.start(), m.end(), name))
+    found.sort(key=lambda t: t[0] - t[1])
+    kept: list[tuple[int, int, str]] = []
+    for s, e, name in found:
+        if all(e <= ks or s >= ke for ks, ke, _ in kept):
+            kept.append((s, e, name))
+    return list(dict.fromkeys(name for _, _, name in sorted(kept)))
+
+
+def _route_pole(folded: str, catalog: Catalog) -> ToolCall | None:
+    if not re.search(r"\bpoles?\b", folded) or _SPECIALISED_POLE.search(folded):
+        return None
+    if _REVERSE_POLE.search(folded):
+        seats = _cities_in(folded, {k: p.siege for p in catalog.poles for k in city_keys(p.siege)})
+        if len(seats) == 1:
+            return ToolCall(POLE_INSTRUCTION, {"pole": seats[0]})
+        return None
+    tribunaux = _cities_in(folded, {k: t for p in catalog.poles for t in p.tribunaux for k in city_keys(t)})
+    if len(tribunaux) == 1:
+        return ToolCall(POLE_INSTRUCTION, {"tribunal": tribunaux[0]})
+    if not tribunaux:
+        # « Quel est le pôle de l'instruction du TJ de Pontarlier ? » : let the tool answer that the name is absent.
+        m = re.search(r"\b(?:tj|tribunal judiciaire|tribunal)\s+(?:de la |de l |du |des |de |d )?([a-z][a-z ]{1,40}?)\s*$", folded)
+        if m:
+            return ToolCall(POLE_INSTRUCTION, {"tribunal": m.group(1).strip()})
+    return None
+
+
+def _rule_matches(rule: DelaiRule, folded: str) -> tuple[int, int]:
+    """(keyword groups matched, keywords matched); (0, 0) when a group, or a negative « ! » group, fails."""
+    if not rule.keywords:
+        return (0, 0)
+    groups = hits = 0
+    for group in rule.keywords:
+        negatives = [k[1:] for k in group if k.startswith("!")]
+        positives = [k for k in group if not k.startswith("!")]
+        if any(_contains(folded, k) for k in negatives):
+            return (0, 0)
+        if positives:
+            matched = sum(_contains(folded, k) for k in positives)
+            if not matched:
+                return (0, 0)
+            groups += 1
+            hits += matched
+    return (groups, hits)
+
+
+def _route_delai(question: str, folded: str) -> ToolCall | None:
+    scored = sorted(((_rule_matches(r, folded), r) for r in load_delai_rules().values()), key=lambda t: t[0], reverse=True)
+    scored = [(s, r) for s, r in scored if s[0] > 0]
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    rule = scored[0][1]
+    if not rule.needs_start:
+        return ToolCall(DELAI, {"rule": rule.id})
+    found = [(text, dt) for text, dt in search_dates_fr(question) if _YEAR.search(text)]
+    # Not confident when the question holds several dated events, or dates dateparser did not all recognise.
+    if len(found) != 1 or len(_YEAR.findall(question)) != 1:
+        return None
+    text, dt = found[0]
+    has_time = has_clock_time(text)
+    if rule.needs_time and not has_time:
+        return None
+    args: dict[str, Any] = {"rule": rule.id, "start": f"{dt:%Y-%m-%dT%H:%M}" if has_time else f"{dt:%Y-%m-%d}"}
+    etape = rule.option("etape")
+    if etape is not None:
+        choices = {c for c, _ in etape.choices}
+        for step, pattern in _ETAPE_HINTS:
+            if step in choices and pattern.search(folded):
+                args["etape"] = step
+                break
+    for name, hint, pattern in _OPTION_HINTS:
+        option = rule.option(name)
+        if option is not None and name not in args and pattern.search(folded):
+            if option.type == "bool" or hint in {c for c, _ in option.choices}:
+                args[name] = hint
+    if rule.option("consent") is not None:
+        if _NO_CONSENT.search(folded):
+            args["consent"] = False
+        elif _contains(folded, "consent"):
+            args["consent"] = True
+    return ToolCall(DELAI, args)
+
+
+def _route_competence(folded: str) -> ToolCall | None:
+    if not _COMPETENCE.search(folded):
+        return None
+    try:
+        matter = find_matter(folded)
+    except InvalidToolInputError:
+        return None
+    args: dict[str, Any] = {"matter": matter.id}
+    if re.search(r"\bmineurs?\b", folded):
+        args["minor"] = True
+    stages_of_matter = {s for a in matter.authorities for s in a.stages}
+    for pattern, stage in _STAGES:
+        if pattern.search(folded) and stage in stages_of_matter:
+            args["stage"] = stage
+            break
+    return ToolCall(JURIDICTION_SPECIALISEE, args)
+
+
+def route(question: str, catalog: Catalog) -> ToolCall | None:
+    """The tool call a French question asks for, or None when not confident (the chain then uses retrieval)."""
+    if not question or len(question) > 2000:
+        return None
+    folded = fold(question)
+    return _route_pole(folded, catalog) or _route_delai(question, folded) or _route_competence(folded)
+
+
+# -- summaries --------------------------------------------------------------------------------------
+
+
+def _refs(basis: list[dict[str, Any]]) -> str:
+    return " ; ".join(dict.fromkeys(basis_ref(b) for b in basis))
+
+
+def describe_result(call: ToolCall, result: dict[str, Any]) -> str:
+    """A short French Markdown summary of a tool result, with its legal basis (« CPP, art. 706-88 »)."""
+    if call.name == POLE_INSTRUCTION:
+        return _describe_pole(result)
+    if call.name == DELAI:
+        return _describe_delai(result)
+    if call.name == JURIDICTION_SPECIALISEE:
+        return _describe_competence(result)
+    return ""
+
+
+def _describe_pole(result: dict[str, Any]) -> str:
+    refs = _refs(result["basis"])
+    if "tribunal" in result:
+        return (
+            f"Le tribunal judiciaire {de(result['tribunal'])} relève du **pôle de l'instruction {de(result['pole'])}** "
+            f"(cour d'appel {de(result['cour_appel'])}). Source : {refs}."
+        )
+    tribunaux = ", ".join(result["tribunaux"])
+    return (
+        f"Le **pôle de l'instruction {de(result['pole'])}** (cour d'appel {de(result['cour_appel'])}) couvre le ressort "
+        f"des tribunaux judiciaires suivants : {tribunaux}. Source : {refs}."
+    )
+
+
+def _describe_delai(result: dict[str, Any]) -> str:
+    lines = [f"**{result['label']}**"]
+    if result.get("start"):
+        lines.append(f"Point de départ ({result['start']['event']}) : {result['start']['display']}.")
+    main = result.get("deadline")
+    if main is not None:
+        lines.append(f"**{main['label']}** : {main['kind_label']} le **{main['display']}** ({_refs(main['basis'])}).")
+    others = [d for d in result["deadlines"] if main is None or d["id"] != main["id"]]
+    if others:
+        lines.append("")
+        lines.append("Échéances :" if main is None else "Autres échéances :")
+        for d in others:
+            cond = f" [{d['condition']}]" if d.get("condition") else ""
+            lines.append(f"- {d['label']}{cond} : {d['kind_label']} le {d['display']} ({_refs(d['basis'])})")
+    if result.get("steps"):
+        lines += ["", "Calcul :"] + [f"- {s}" for s in result["steps"]]
+    if result.get("warnings"):
+        lines += ["", "Points d'attention :"] + [f"- {w}" for w in result["warnings"]]
+    lines += ["", f"Fondement : {_refs(result['basis'])}."]
+    return "\n".join(lines)
+
+
+def _describe_competence(result: dict[str, Any]) -> str:
+    lines = [f"**{result['label']}**", "", result["summary"], ""]
+    for a in result["authorities"]:
+        lines.append(
+            f"- **{a['authorities']}** — {a['nature_label']} ({a['role']}). {a['detail']} ({_refs(a['basis'])})"
+        )
+    if result.get("notes"):
+        lines += [""] + [f"- {n}" for n in result["notes"]]
+    return "\n".join(lines)
+
+
+__all__ = ["ToolCall", "route", "describe_result"]
