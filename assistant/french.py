@@ -61,12 +61,47 @@ ABBREVIATIONS = {
     "ue": "Union européenne",
     "parquet européen": "Parquet européen procureur européen délégué",
 }
+# Everyday words for legal notions, mapped to the wording of the texts (a small legal thesaurus).
+THESAURUS = {
+    "drogue": "stupéfiants",
+    "drogues": "stupéfiants",
+    "dealer": "trafic de stupéfiants",
+    "deal": "trafic de stupéfiants",
+    "acheter": "acquérir acquisition",
+    "achat": "acquisition",
+    "société": "personne morale",
+    "entreprise": "personne morale",
+    "ressortissant": "nationalité française",
+    "ressortissants": "nationalité française",
+    "extrader": "extradition",
+    "extradé": "extradition",
+    "terro": "terrorisme",
+    "crim org": "criminalité organisée délinquance organisée bande organisée",
+    "écoutes": "interception des correspondances émises par la voie des communications électroniques",
+    "écoute": "interception des correspondances émises par la voie des communications électroniques",
+    "balise": "géolocalisation",
+    "de nuit": "en dehors des heures prévues à l'article 59",
+    "douanes": "agents des douanes",
+    "douane": "agents des douanes",
+    "rançongiciel": "système de traitement automatisé de données",
+    "cyberattaque": "système de traitement automatisé de données",
+    "piratage": "système de traitement automatisé de données",
+    "indemniser": "indemnisation réparation",
+    "indemnisée": "indemnisation réparation",
+    "indemnisé": "indemnisation réparation",
+    "mineur": "mineur mineurs",
+    "prolonger": "prolongation",
+    "prolonge": "prolongation",
+    "renouveler": "renouvellement renouvelable",
+}
+_THESAURUS_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(THESAURUS, key=len, reverse=True)) + r")\b", re.I)
 _ABBREV_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b", re.I)
 
 
 def expand_abbreviations(text: str) -> str:
-    """Append the long form after each abbreviation: « GAV » → « GAV (garde à vue) »."""
-    return _ABBREV_RE.sub(lambda m: f"{m.group(0)} ({ABBREVIATIONS[m.group(0).lower()]})", text)
+    """Append the long form after each abbreviation or everyday word: « GAV » → « GAV (garde à vue) »."""
+    text = _ABBREV_RE.sub(lambda m: f"{m.group(0)} ({ABBREVIATIONS[m.group(0).lower()]})", text)
+    return _THESAURUS_RE.sub(lambda m: f"{m.group(0)} ({THESAURUS[m.group(0).lower()]})", text)
 
 
 def fold_accents(text: str) -> str:

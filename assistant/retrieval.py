@@ -20,7 +20,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.catalog import Catalog
-from assistant.french import expand_abbreviations, tokenize
+from assistant.french import expand_abbreviations, fold_accents, tokenize
 from assistant.models import Unit, normalize_article_ref
 
 if TYPE_CHECKING:
@@ -135,14 +135,16 @@ class RetrievalConfig:
     """Fusion parameters; the defaults are the values tuned on the evaluation set (see evals/README.md)."""
 
     lexical_weight: float = 1.0
-    dense_weight: float = 0.5
-    rrf_k: int = 20
+    dense_weight: float = 0.25
+    rrf_k: int = 5
     dense_candidates: int = 60
     lexical_candidates: int = 60
     use_lexical: bool = True
     use_dense: bool = True
-    unit_bm25_weight: float = 0.5
+    unit_bm25_weight: float = 2.0
     passage_bm25_weight: float = 1.0
+    k1: float = 1.2
+    b: float = 0.5
 
 
 @dataclass
@@ -157,10 +159,11 @@ class HybridSearch:
     def __post_init__(self) -> None:
         self._units = list(self.catalog.units)
         self._index_of = {u.unit_id: i for i, u in enumerate(self._units)}
-        self._bm25_units = BM25([tokenize(unit_search_text(u, self.catalog)) for u in self._units])
+        k1, b = self.config.k1, self.config.b
+        self._bm25_units = BM25([tokenize(unit_search_text(u, self.catalog)) for u in self._units], k1, b)
         # Passages: the indexed chunks when a collection is there (same cut as dense search), else alinéa windows.
         self._passage_unit, passages = self._passages()
-        self._bm25_passages = BM25([tokenize(p) for p in passages])
+        self._bm25_passages = BM25([tokenize(p) for p in passages], k1, b)
 
     def _passages(self) -> tuple[list[int], list[str]]:
         owners, texts = [], []
@@ -179,6 +182,12 @@ class HybridSearch:
                     owners.append(i)
                     texts.append(f"{unit.title}\n{' '.join(unit.hierarchy[-2:])}\n" + "\n".join(unit.alineas[start : start + 4]))
         return owners, texts
+
+    def _names_a_tribunal(self, query: str) -> bool:
+        if not hasattr(self, "_tribunal_re"):
+            names = {fold_accents(n).lower() for row in self.catalog.poles for n in (*row.tribunaux, row.siege)}
+            self._tribunal_re = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+        return bool(self._tribunal_re.search(fold_accents(query).lower().replace("saint ", "saint-")))
 
     def lexical(self, query: str, k: int) -> list[tuple[Unit, float]]:
         q = tokenize(lexical_query(query))
@@ -230,7 +239,10 @@ class HybridSearch:
 
     def _pinned(self, query: str, hits: dict[str, Hit], with_abrogated: bool) -> list[Hit]:
         out = []
-        for ref in referenced_articles(query):
+        refs = referenced_articles(query)
+        if POLE_RE.search(query) and self._names_a_tribunal(query):
+            refs.append(POLE_TABLE_ARTICLE)  # "pôle de l'instruction de <tribunal>" is answered by the D15-4-4 table
+        for ref in refs:
             units = self.catalog.units_for_article(ref)  # live first, then repealed blocks
             named_only_as_repealed = units and all(u.abrogated for u in units)
             for unit in units:
@@ -240,6 +252,10 @@ class HybridSearch:
                 h.pinned = True
                 out.append(h)
         return out
+
+
+POLE_RE = re.compile(r"\bp[ôo]le", re.I)
+POLE_TABLE_ARTICLE = "D15-4-4"
 
 
 def _live_before_repealed(hits: list[Hit]) -> list[Hit]:
