@@ -79,6 +79,7 @@ class BM25:
                 self.postings[term].append((i, tf))
         n = len(docs)
         self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        self.max_idf = max(self.idf.values(), default=1.0)
 
     def scores(self, query: list[str]) -> dict[int, float]:
         out: dict[int, float] = defaultdict(float)
@@ -182,6 +183,10 @@ class HybridSearch:
                     owners.append(i)
                     texts.append(f"{unit.title}\n{' '.join(unit.hierarchy[-2:])}\n" + "\n".join(unit.alineas[start : start + 4]))
         return owners, texts
+
+    def idf(self, term: str) -> float:
+        """Rarity of a (stemmed) term among passages; unknown terms count as rare."""
+        return self._bm25_passages.idf.get(term, self._bm25_passages.max_idf)
 
     def _names_a_tribunal(self, query: str) -> bool:
         if not hasattr(self, "_tribunal_re"):

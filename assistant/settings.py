@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,10 +38,25 @@ class Settings(BaseSettings):
         0.6, ge=0.0, le=1.0, description="Seuil de confiance sous lequel un numéro d'article est signalé comme douteux."
     )
 
+    generator: Literal["extractive", "openai"] = Field(
+        "extractive",
+        description="Générateur de réponses : « extractive » (déterministe, par défaut) ou « openai » (LLM compatible OpenAI).",
+    )
+    llm_base_url: str | None = Field(None, description="URL d'un serveur compatible OpenAI (vLLM, Ollama, Albert), ex. http://localhost:8001/v1.")
+    llm_model: str | None = Field(None, description="Nom du modèle servi par ce serveur.")
+    llm_api_key: SecretStr = Field(SecretStr("sans-cle"), description="Clé d'API du serveur LLM.")
+    llm_timeout_s: float = Field(60.0, gt=0, le=600, description="Délai maximal d'une réponse du LLM, en secondes.")
+
     @field_validator("chroma_host")
     @classmethod
     def _empty_host_is_none(cls, v: str | None) -> str | None:
         return v or None
+
+    @model_validator(mode="after")
+    def _llm_needs_endpoint(self) -> Settings:
+        if self.generator == "openai" and not (self.llm_base_url and self.llm_model):
+            raise ValueError("le générateur « openai » exige CPP_ASSISTANT_LLM_BASE_URL et CPP_ASSISTANT_LLM_MODEL")
+        return self
 
     @property
     def chroma_path(self) -> Path:

@@ -10,10 +10,11 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from assistant.errors import AssistantError
 from assistant.models import Unit, format_date_fr
-from assistant.settings import Settings
+from assistant.settings import PROJECT_ROOT, Settings
 
 
 def _print_unit(unit: Unit, doc_title: str) -> None:
@@ -91,10 +92,76 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.chain import load_assistant
+
+    answer = load_assistant(settings).ask(args.question)
+    if answer.refused:
+        print("[Pas de réponse dans le corpus]")
+    print(answer.answer)
+    sources = [c for c in answer.citations if c.role == "source"]
+    if sources:
+        print("\nCitations :")
+        for c in sources:
+            print(f"  - {c.label()}")
+    print(f"\n({answer.timings_ms.get('total', 0):.0f} ms)")
+    return 0
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from evals.run import api_asker, evaluate, failures, load_questions, summarize, write_reports
+    from indexing.parse import parse_corpus
+
+    from assistant.verbatim import CorpusText
+
+    parsed = parse_corpus(settings)
+    corpus = CorpusText(settings.corpus_dir, parsed.documents)
+    numbers = {u.article for u in parsed.units if u.article}
+    questions = load_questions(args.questions)
+    if args.limit:
+        questions = questions[: args.limit]
+    report: dict = {"questions_file": str(args.questions), "date": datetime.now().isoformat(timespec="seconds")}
+    if args.api_url:
+        ask = api_asker(args.api_url, args.api_key)
+        report |= {"label": f"API {args.api_url}", "target": args.api_url}
+        records = evaluate(questions, ask, corpus, numbers)
+    else:
+        from assistant.chain import load_assistant
+
+        assistant = load_assistant(settings)
+        report |= {"label": "en processus", "target": "en processus"}
+        records = evaluate(questions, lambda q, h: assistant.ask(q, h).to_dict(), corpus, numbers)
+        if args.baselines:
+            from assistant.store import chroma_client
+            from evals.baselines import baseline_assistant
+
+            report["baselines"] = {}
+            for kind in ("dense", "bm25"):
+                base = baseline_assistant(assistant, kind, chroma_client(settings))
+                base_records = evaluate(questions, lambda q, h, b=base: b.ask(q, h).to_dict(), corpus, numbers)
+                report["baselines"][kind] = summarize(base_records)
+    report["summary"] = summarize(records)
+    report["failures"] = failures(records)
+    js, md = write_reports(report, args.out, args.name)
+    overall = report["summary"]["overall"]
+    print(f"{overall['questions']} questions — " + ", ".join(
+        f"{k} {v:.3f}" for k, v in overall.items() if isinstance(v, float) and k not in ("latency_p50_ms", "latency_p95_ms")
+    ) + f", latence p50 {overall['latency_p50_ms']} ms, p95 {overall['latency_p95_ms']} ms")
+    for kind, summary in report.get("baselines", {}).items():
+        o = summary["overall"]
+        print(f"référence {kind} : recall@5 {o['recall@5']:.3f}, MRR {o['mrr']:.3f}, refus P/R {o['refusal_precision'] or 0:.2f}/{o['refusal_recall'] or 0:.2f}")
+    print(f"Rapports : {js} ; {md}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "index build": cmd_index_build,
     "index status": cmd_index_status,
     "show": cmd_show,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
 }
 
 
@@ -108,6 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     index_sub.add_parser("status", help="État de l'index : unités par document, modèle, date de construction.")
     show = sub.add_parser("show", help="Afficher un article (ex. : 706-88, D15-4-4).")
     show.add_argument("ref")
+    ask = sub.add_parser("ask", help="Poser une question ; la réponse cite le corpus.")
+    ask.add_argument("question")
+    ev = sub.add_parser("eval", help="Évaluer sur un jeu de questions (en processus ou via l'API).")
+    ev.add_argument("--questions", type=Path, default=PROJECT_ROOT / "evals" / "questions.jsonl")
+    ev.add_argument("--api-url", help="Évaluer un serveur en marche (ex. http://127.0.0.1:8000).")
+    ev.add_argument("--api-key", help="Clé d'API du serveur évalué.")
+    ev.add_argument("--baselines", action="store_true", help="Mesurer aussi les références dense seule et BM25 seul.")
+    ev.add_argument("--limit", type=int, default=0, help="N'évaluer que les N premières questions.")
+    ev.add_argument("--out", type=Path, default=PROJECT_ROOT / "evals" / "reports")
+    ev.add_argument("--name", default="eval-latest", help="Nom des rapports (sans extension).")
     return parser
 
 

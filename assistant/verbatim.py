@@ -1,0 +1,41 @@
+"""Is a quote verbatim in the corpus? Compared up to whitespace and Markdown markup (bold, ``[text](#)`` links).
+
+Used by the LLM generator's checks, the evaluation runner and the tests: the one definition of "verbatim".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+
+from assistant.models import DocumentInfo
+
+_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_WS_RE = re.compile(r"\s+")
+
+
+def match_key(text: str) -> str:
+    """The comparison form: Markdown links reduced to their text, ``*`` removed, all whitespace removed."""
+    text = _LINK_RE.sub(r"\1", text).replace("*", "")
+    return _WS_RE.sub("", text)
+
+
+class CorpusText:
+    """The raw source files of the corpus, for verbatim checks."""
+
+    def __init__(self, corpus_dir: Path, documents: list[DocumentInfo]) -> None:
+        self.corpus_dir = corpus_dir
+        self.documents = documents
+
+    @cached_property
+    def _keys(self) -> dict[str, str]:
+        return {d.doc_id: match_key((self.corpus_dir / d.file).read_text(encoding="utf-8")) for d in self.documents}
+
+    def contains(self, quote: str, doc_id: str | None = None) -> bool:
+        """True when the quote (non-empty) appears in that document, or in any document when ``doc_id`` is None."""
+        key = match_key(quote)
+        if not key:
+            return False
+        keys = [self._keys[doc_id]] if doc_id in self._keys else list(self._keys.values())
+        return any(key in k for k in keys)
