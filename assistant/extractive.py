@@ -24,7 +24,7 @@ QUANTITY_S = re.compile(
     r"quinze|renouvel\w*|prolong\w*|\d+)\b",
     re.I,
 )
-WHOLE_ARTICLE_Q = re.compile(r"\b(que (dit|prévoit|prevoit|contient|énonce)|texte de l|contenu de l|lire l|citer? l)", re.I)
+WHOLE_ARTICLE_Q = re.compile(r"\b(que (dit|prévoit|prevoit|contient|énonce)|texte de l|contenu de l|lire l|cite[rz]? l)", re.I)
 MAX_WHOLE_ARTICLE_CHARS = 1600
 MAX_UNITS = 3
 
