@@ -26,6 +26,7 @@ QUANTITY_S = re.compile(
 )
 WHOLE_ARTICLE_Q = re.compile(r"\b(que (dit|prévoit|prevoit|contient|énonce)|texte de l|contenu de l|lire l|cite[rz]? l)", re.I)
 MAX_WHOLE_ARTICLE_CHARS = 1600
+SHORT_UNIT_CHARS = 900  # the best unit is quoted whole when it is this short: a partial quote would hide conditions
 MAX_UNITS = 3
 
 
@@ -38,6 +39,23 @@ def split_sentences(text: str) -> list[str]:
         else:
             out.append(piece)
     return [s.strip() for s in out if s.strip()]
+
+
+def _scored_sentences(unit: Unit, q_terms: set[str], wants_quantity: bool, idf: Callable[[str], float]) -> list[tuple[float, int, str]]:
+    scored: list[tuple[float, int, str]] = []
+    for alinea in unit.alineas:
+        for sentence in split_sentences(alinea):
+            terms = set(tokenize(sentence))
+            score = sum(idf(t) for t in q_terms & terms)
+            if wants_quantity and QUANTITY_S.search(sentence):
+                score *= 1.5
+            score /= 1 + math.log1p(max(len(terms) - 25, 0)) / 4  # a very long sentence dilutes its matches
+            scored.append((score, len(scored), sentence))
+    return scored
+
+
+def _best_score(unit: Unit, q_terms: set[str], wants_quantity: bool, idf: Callable[[str], float]) -> float:
+    return max((s for s, _, _ in _scored_sentences(unit, q_terms, wants_quantity, idf)), default=0.0)
 
 
 @dataclass
@@ -67,21 +85,14 @@ def select_passages(question: str, units: list[Unit], idf: Callable[[str], float
     wants_quantity = bool(QUANTITY_Q.search(question))
     passages: list[Passage] = []
     for rank, unit in enumerate(units):
-        if whole and len(unit.text) <= MAX_WHOLE_ARTICLE_CHARS:
-            passages.append(Passage(unit, unit.text, 1.0))
+        # Whole quotes for code articles only: a circulaire section's paragraphs may be separated in the source by
+        # footnotes, and a quote must be one contiguous passage of the source.
+        short = rank == 0 and len(unit.text) <= SHORT_UNIT_CHARS
+        if unit.kind == "code" and ((whole and len(unit.text) <= MAX_WHOLE_ARTICLE_CHARS) or short):
+            passages.append(Passage(unit, unit.text, 1.0 if whole else _best_score(unit, q_terms, wants_quantity, idf)))
             continue
-        scored: list[tuple[float, int, str]] = []
-        position = 0
-        for alinea in unit.alineas:
-            for sentence in split_sentences(alinea):
-                terms = set(tokenize(sentence))
-                score = sum(idf(t) for t in q_terms & terms)
-                if wants_quantity and QUANTITY_S.search(sentence):
-                    score *= 1.5
-                score /= 1 + math.log1p(max(len(terms) - 25, 0)) / 4  # a very long sentence dilutes its matches
-                scored.append((score, position, sentence))
-                position += 1
-        limit = 3 if rank == 0 else 2
+        scored = _scored_sentences(unit, q_terms, wants_quantity, idf)
+        limit = 4 if rank == 0 else 2
         best = sorted(scored, key=lambda t: (-t[0], t[1]))[:limit]
         best = [b for b in best if b[0] > 0] or best[:1]
         for score, _pos, sentence in sorted(best, key=lambda t: t[1]):
