@@ -27,15 +27,20 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
         r"\bdivorc|\bsuccession|r[ée]serve h[ée]r[ée]ditaire|\bh[ée]ritier|pension alimentaire|\bmariage|\bpacs\b|"
         r"autorit[ée] parentale|\bbail\b|\bloyer|tr[êe]ve hivernale|\bexpulsion locative|code civil")),
     OutOfScope("le droit du travail", _p(r"licenciement|\bpr[ée]avis\b|code du travail|prud.?hom|contrat de travail")),
-    OutOfScope("le droit routier et administratif", _p(r"retrait de points|permis de conduire|code de la route|excès de vitesse|\bexces de vitesse")),
+    OutOfScope("le droit routier et administratif", _p(
+        r"retrait de points|permis de conduire|code de la route|exc[èe]s de vitesse|taux d'alcool|alcool[ée]mie|"
+        r"conduite (sous l'empire|en [ée]tat)")),
     OutOfScope("le droit pénal général et les peines du code pénal", _p(
         r"l[ée]gitime d[ée]fense|\bpeine encourue|quelle peine|combien (d'ann[ée]es|de prison)|\bencour(t|ue)\b.*\b(vol|escroquerie|meurtre|viol)\b|"
-        r"\bvol simple|\bcirconstances? att[ée]nuantes?|\bsursis\b|\br[ée]cidive l[ée]gale")),
+        r"\bvol simple|simple vol|vol à l'[ée]talage|\bcirconstances? att[ée]nuantes?|\bsursis\b|\br[ée]cidive l[ée]gale|"
+        r"travail d'int[ée]r[êe]t g[ée]n[ée]ral|\btig\b|amende forfaitaire")),
     OutOfScope("les règles générales de la procédure pénale (hors Livre IV)", _p(
         r"droit commun|\bprescription de l'action publique|\bd[ée]lai (d'|de )?appel\b|\bappel (d'un|du) jugement|"
         r"comparution imm[ée]diate|\bcrpc\b|comparution sur reconnaissance|contr[ôo]le d'identit[ée]|\bjur[ée]s\b|"
         r"\bcasier judiciaire|\bbulletin n° ?2|\bqpc\b|question prioritaire|d[ée]tention provisoire.*\bcorrectionnel|"
-        r"r[ée]paration (de la|d'une) d[ée]tention|sais\w* (de la cour de cassation )?pour avis|bureaux? d'aide aux victimes|\brétention administrative|\bcra\b")),
+        r"r[ée]paration (de la|d'une) d[ée]tention|sais\w* (de la cour de cassation )?pour avis|bureaux? d'aide aux victimes|\brétention administrative|\bcra\b|"
+        r"ordonnance p[ée]nale|composition p[ée]nale|\bcontraventions?\b|\bcjpm\b|justice p[ée]nale des mineurs|"
+        r"cabinet d'(un )?avocat")),
 )
 
 # Special regimes of Livre IV (and topics of the D articles and circulaires): a question naming one is in scope.
