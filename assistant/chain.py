@@ -17,7 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.errors import AssistantError
-from assistant.extractive import WHOLE_ARTICLE_Q, compose, select_passages, split_sentences, unit_citation
+from assistant.extractive import QUANTITY_Q, WHOLE_ARTICLE_Q, compose, select_passages, split_sentences, unit_citation
 from assistant.followup import contextualize
 from assistant.french import content_terms, expand_abbreviations, tokenize
 from assistant.models import Citation, Unit, normalize_article_ref
@@ -26,7 +26,7 @@ from assistant.scope import out_of_scope
 from assistant.settings import Settings
 from assistant.store import IndexState, SentenceTransformerEmbeddings, open_index
 from assistant.tools import run_tool
-from assistant.tools.router import describe_result, route
+from assistant.tools.router import describe_result, route, rule_for
 
 MAX_QUESTION_CHARS = 4000
 
@@ -53,6 +53,7 @@ class Prepared:
     hits: list[Hit] = field(default_factory=list)
     tool: ToolUse | None = None
     tool_error: str | None = None
+    rule: Any = None  # a délai rule the question is about, without a date to compute from
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
@@ -115,8 +116,26 @@ class Assistant:
             return p
         t = time.perf_counter()
         p.hits = self.search.search(p.standalone, k=10)
+        if p.tool is None and QUANTITY_Q.search(p.standalone):
+            p.hits = self._rule_basis_first(p, p.hits)
         p.timings["retrieval"] = _ms(t)
         return p
+
+    def _rule_basis_first(self, p: Prepared, hits: list[Hit]) -> list[Hit]:
+        """A "how long / until when" question without a date: the articles of the matching délai rule come first."""
+        rule = rule_for(p.standalone)
+        if rule is None or any(h.pinned for h in hits):
+            return hits
+        p.rule = rule
+        top = hits[0].score if hits else 1.0
+        first: list[Hit] = []
+        for b in rule.basis:
+            unit = self._unit_of_basis(b.to_dict())
+            if unit is not None and all(f.unit.unit_id != unit.unit_id for f in first):
+                existing = next((h for h in hits if h.unit.unit_id == unit.unit_id), None)
+                first.append(existing or Hit(unit, top))
+        ids = {h.unit.unit_id for h in first}
+        return first + [h for h in hits if h.unit.unit_id not in ids]
 
     def generate(self, p: Prepared) -> Answer:
         t = time.perf_counter()
@@ -156,9 +175,17 @@ class Assistant:
             status.append(self._missing_articles_message(missing))
         whole = bool(WHOLE_ARTICLE_Q.search(p.standalone)) and any(h.pinned for h in p.hits)
         passages = select_passages(p.standalone, units, self.search.idf, whole=whole)
+        tool_calls: list[ToolUse] = []
+        if p.rule is not None:
+            use = ToolUse("delai", {"rule": p.rule.id}, p.rule.to_catalogue())
+            tool_calls.append(use)
+            status.append(
+                f"**Règle de délai applicable** (calcul déterministe, règle « {p.rule.label} ») : {p.rule.summary} "
+                "Indiquez la date et l'heure de départ pour obtenir les échéances datées."
+            )
         text, citations = compose(passages, self.catalog, status, whole=whole)
         citations += self.renvois(text, citations)
-        return Answer(text, refused=False, citations=citations, standalone_question=p.standalone, retrieved=retrieved)
+        return Answer(text, refused=False, citations=citations, tool_calls=tool_calls, standalone_question=p.standalone, retrieved=retrieved)
 
     def retrieved_ids(self, p: Prepared) -> list[dict[str, Any]]:
         """Units the answer may rest on, best first: a tool's basis, then the retrieval hits."""

@@ -148,6 +148,7 @@ class RetrievalConfig:
     b: float = 0.5
 
 
+
 @dataclass
 class HybridSearch:
     """The retrieval engine behind ``HybridRetriever`` (plain class, usable without LangChain)."""

@@ -45,3 +45,19 @@ def built_index(settings: Settings, embedder) -> Settings:
 
     build_index(settings, embedder=embedder, progress=False)
     return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(built_index: Settings, embedder):
+    """The answer chain on the real index, extractive generator (the default)."""
+    from assistant.chain import load_assistant
+
+    return load_assistant(built_index, embeddings=embedder)
+
+
+@pytest.fixture(scope="session")
+def corpus_text(parsed: ParsedCorpus, settings: Settings):
+    """The raw corpus, to check that quotes are verbatim."""
+    from assistant.verbatim import CorpusText
+
+    return CorpusText(settings.corpus_dir, parsed.documents)

@@ -139,12 +139,24 @@ def _rule_matches(rule: DelaiRule, folded: str) -> tuple[int, int]:
     return (groups, hits)
 
 
-def _route_delai(question: str, folded: str) -> ToolCall | None:
+def _best_rule(folded: str) -> DelaiRule | None:
+    """The délai rule whose keywords the question matches best, if one stands out."""
     scored = sorted(((_rule_matches(r, folded), r) for r in load_delai_rules().values()), key=lambda t: t[0], reverse=True)
     scored = [(s, r) for s, r in scored if s[0] > 0]
     if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
         return None
-    rule = scored[0][1]
+    return scored[0][1]
+
+
+def rule_for(question: str) -> DelaiRule | None:
+    """The délai rule a question is about, even without a date to compute from (its basis then guides retrieval)."""
+    return _best_rule(fold(question))
+
+
+def _route_delai(question: str, folded: str) -> ToolCall | None:
+    rule = _best_rule(folded)
+    if rule is None:
+        return None
     if not rule.needs_start:
         return ToolCall(DELAI, {"rule": rule.id})
     found = [(text, dt) for text, dt in search_dates_fr(question) if _YEAR.search(text)]

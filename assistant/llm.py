@@ -1,0 +1,141 @@
+"""Optional LLM generator behind an OpenAI-compatible endpoint (vLLM, Ollama, the State's Albert API).
+
+The model writes the prose; it never supplies quotes. Citations are built from the retrieved units the model
+referred to ([n] markers), with verbatim passages picked extractively. After generation, every article number in
+the text is checked against the retrieved units and the tool bases: an unknown number is removed; an answer left
+without any valid source is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from assistant.answer import Answer, ToolUse
+from assistant.errors import AssistantError
+from assistant.extractive import reference_label, select_passages, unit_citation
+from assistant.models import Citation, Unit
+from assistant.prompts import CONTEXT_PROMPT, REFUSAL_MARKER, REMOVED_REFERENCE, SOURCE_TEMPLATE, SYSTEM_PROMPT
+from assistant.settings import Settings
+from assistant.tools import langchain_tools
+
+if TYPE_CHECKING:
+    from assistant.chain import Assistant, Prepared
+
+MAX_SOURCES = 6
+MAX_SOURCE_CHARS = 2500
+MAX_TOOL_ROUNDS = 2
+_MARKER_RE = re.compile(r"\[(\d{1,2})\]")
+
+
+class LLMGenerator:
+    def __init__(self, model: Any) -> None:
+        self.model = model  # a LangChain chat model (ChatOpenAI in production)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LLMGenerator:
+        from langchain_openai import ChatOpenAI
+
+        model = ChatOpenAI(
+            base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout_s, temperature=0, max_retries=1,
+        )
+        return cls(model)
+
+    def generate(self, p: Prepared, assistant: Assistant) -> Answer:
+        from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+
+        units = self._sources(p, assistant)
+        context = "\n\n".join(
+            SOURCE_TEMPLATE.format(n=i, label=reference_label(u, assistant.catalog), text=u.text[:MAX_SOURCE_CHARS])
+            for i, u in enumerate(units, start=1)
+        )
+        messages: list[Any] = [
+            SystemMessage(SYSTEM_PROMPT.format(refusal_marker=REFUSAL_MARKER)),
+            *_history_messages(p.history),
+            HumanMessage(CONTEXT_PROMPT.format(context=context, question=p.standalone)),
+        ]
+        tools = {t.name: t for t in langchain_tools(assistant.catalog)}
+        model = self.model.bind_tools(list(tools.values()))
+        tool_uses: list[ToolUse] = []
+        try:
+            reply = model.invoke(messages)
+            for _ in range(MAX_TOOL_ROUNDS):
+                calls = getattr(reply, "tool_calls", None) or []
+                if not calls:
+                    break
+                messages.append(reply)
+                for call in calls:
+                    result = _run_tool(tools, call["name"], call.get("args") or {})
+                    if "erreur" not in result:
+                        tool_uses.append(ToolUse(call["name"], call.get("args") or {}, result))
+                    messages.append(ToolMessage(json.dumps(result, ensure_ascii=False), tool_call_id=call["id"]))
+                reply = model.invoke(messages)
+        except AssistantError:
+            raise
+        except Exception as exc:  # network, timeout, malformed reply: say so, never a stack trace
+            raise AssistantError(f"Le service de génération (LLM) n'a pas répondu correctement : {type(exc).__name__}.") from exc
+        text = str(reply.content or "").strip()
+        return self._checked_answer(text, units, tool_uses, p, assistant)
+
+    def _sources(self, p: Prepared, assistant: Assistant) -> list[Unit]:
+        ids = [r["unit_id"] for r in assistant.retrieved_ids(p)]
+        return [assistant.catalog.unit(uid) for uid in ids[:MAX_SOURCES]]
+
+    def _checked_answer(self, text: str, units: list[Unit], tool_uses: list[ToolUse], p: Prepared, assistant: Assistant) -> Answer:
+        retrieved = assistant.retrieved_ids(p)
+        if not text or text.startswith(REFUSAL_MARKER):
+            reason = text[len(REFUSAL_MARKER):].strip(" :.-—") if text else ""
+            return assistant.refuse(p, retrieved, reason or None)
+        from assistant.chain import _article_numbers, _basis_of
+
+        allowed = {u.article for u in units if u.article}
+        for use in tool_uses:
+            allowed |= {b["article"] for b in _basis_of(use.result) if b.get("article")}
+        for number in _article_numbers(text):
+            if number not in allowed:
+                text = _remove_reference(text, number)
+        used = sorted({int(n) for n in _MARKER_RE.findall(text) if 1 <= int(n) <= len(units)})
+        citations: list[Citation] = []
+        for n in used:
+            unit = units[n - 1]
+            best = select_passages(p.standalone, [unit], assistant.search.idf)
+            citations += [unit_citation(unit, assistant.catalog, passage.quote) for passage in best[:2]]
+        for use in tool_uses:
+            for b in _basis_of(use.result):
+                unit = assistant._unit_of_basis(b)
+                if unit is not None:
+                    citations.append(unit_citation(unit, assistant.catalog, b["quote"]))
+        if not citations:
+            return assistant.refuse(p, retrieved, "La réponse générée ne s'appuyait sur aucune source vérifiable du corpus : elle a été écartée.")
+        text = _MARKER_RE.sub(lambda m: _marker_label(m, units, assistant), text)
+        return Answer(text, refused=False, citations=citations, tool_calls=tool_uses, standalone_question=p.standalone,
+                      retrieved=retrieved, generator="openai")
+
+
+def _marker_label(m: re.Match[str], units: list[Unit], assistant: Assistant) -> str:
+    n = int(m.group(1))
+    return f"({reference_label(units[n - 1], assistant.catalog)})" if 1 <= n <= len(units) else ""
+
+
+def _remove_reference(text: str, number: str) -> str:
+    pattern = re.compile(r"(?:l['’]\s*)?(?:art(?:icle|\.)?s?\s+)?" + re.escape(number) + r"(?![\d-])", re.I)
+    return pattern.sub(REMOVED_REFERENCE, text)
+
+
+def _run_tool(tools: dict[str, Any], name: str, args: dict[str, Any]) -> dict[str, Any]:
+    if name not in tools:
+        return {"erreur": f"outil inconnu : {name}"}
+    try:
+        return tools[name].func(**args)
+    except AssistantError as exc:
+        return {"erreur": str(exc)}
+    except TypeError as exc:
+        return {"erreur": f"arguments invalides : {exc}"}
+
+
+def _history_messages(history: list[dict[str, str]]) -> list[Any]:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    return [HumanMessage(t["content"]) if t.get("role") == "user" else AIMessage(t["content"]) for t in history[-6:]]
