@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.chain import Assistant
+from assistant.chain import Assistant, Prepared
 from assistant.retrieval import Hit, HybridSearch, RetrievalConfig
 
 
@@ -41,8 +41,20 @@ class DenseOnlySearch:
         return hits[:k]
 
 
+class BaselineAssistant(Assistant):
+    """The same answer step with a plain retriever: no tools, no délai-rule hints."""
+
+    def use_tools(self, p: Prepared) -> Prepared:
+        return p
+
+    def retrieve(self, p: Prepared) -> Prepared:
+        if not p.refusal:
+            p.hits = self.search.search(p.standalone, k=10)
+        return p
+
+
 def baseline_assistant(assistant: Assistant, kind: str, client: Any = None) -> Assistant:
-    """An ``Assistant`` identical to ``assistant`` but with a baseline retriever and no tools."""
+    """An assistant identical to ``assistant`` but for its retriever (dense-only or BM25-only) and without tools."""
     base = assistant.search
     if kind == "bm25":
         search: Any = HybridSearch(base.catalog, base.collection, base.embeddings, RetrievalConfig(use_dense=False))
@@ -51,9 +63,4 @@ def baseline_assistant(assistant: Assistant, kind: str, client: Any = None) -> A
         search = DenseOnlySearch(base, assistant.index_state.collection, client)
     else:
         raise ValueError(f"référence inconnue : {kind} (attendu : dense, bm25)")
-    clone = Assistant(assistant.catalog, search, generator=None, policy=assistant.policy, index_state=assistant.index_state)
-    clone.use_tools = lambda p: p  # type: ignore[method-assign]
-    from assistant.chain import build_chain
-
-    clone.chain = build_chain(clone)
-    return clone
+    return BaselineAssistant(assistant.catalog, search, generator=None, policy=assistant.policy, index_state=assistant.index_state)
