@@ -20,7 +20,7 @@ from assistant.errors import AssistantError
 from assistant.extractive import QUANTITY_Q, WHOLE_ARTICLE_Q, compose, select_passages, split_sentences, unit_citation
 from assistant.followup import contextualize
 from assistant.french import content_terms, expand_abbreviations, tokenize
-from assistant.models import Citation, Unit, normalize_article_ref
+from assistant.models import Citation, Unit
 from assistant.retrieval import ARTICLE_REF_RE, Hit, HybridSearch, asks_about_repeal, referenced_articles
 from assistant.scope import out_of_scope
 from assistant.settings import Settings
@@ -292,7 +292,7 @@ class Assistant:
         """Citations for article numbers the answer shows without citing them (cross-references in the quotes)."""
         cited = {c.article for c in citations if c.article}
         out: list[Citation] = []
-        for number in _article_numbers(text):
+        for number in referenced_articles(text):
             if number in cited:
                 continue
             cited.add(number)
@@ -301,7 +301,7 @@ class Assistant:
                 first = split_sentences(units[0].alineas[0])[0]
                 out.append(unit_citation(units[0], self.catalog, first, role="renvoi"))
                 continue
-            citing = next((c for c in citations if number in _article_numbers(c.quote)), None)
+            citing = next((c for c in citations if number in referenced_articles(c.quote)), None)
             out.append(
                 Citation(
                     doc_id=citing.doc_id if citing else "cpp-legislatif-l4", doc_title="Code de procédure pénale (hors du corpus)",
@@ -367,17 +367,6 @@ def _basis_of(result: dict[str, Any]) -> list[dict[str, Any]]:
                 walk(item)
 
     walk(result)
-    return out
-
-
-def _article_numbers(text: str) -> list[str]:
-    """Article numbers as a reader sees them in a text (same detection as for questions)."""
-    out = []
-    for m in ARTICLE_REF_RE.finditer(text):
-        raw = m.group("a") or m.group("b") or m.group("c")
-        ref = normalize_article_ref(raw)
-        if ref and ref not in out:
-            out.append(ref)
     return out
 
 

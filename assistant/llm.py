@@ -88,12 +88,13 @@ class LLMGenerator:
         if not text or text.startswith(REFUSAL_MARKER):
             reason = text[len(REFUSAL_MARKER):].strip(" :.-—") if text else ""
             return assistant.refuse(p, retrieved, reason or None)
-        from assistant.chain import _article_numbers, _basis_of
+        from assistant.chain import _basis_of
+        from assistant.retrieval import referenced_articles
 
         allowed = {u.article for u in units if u.article}
         for use in tool_uses:
             allowed |= {b["article"] for b in _basis_of(use.result) if b.get("article")}
-        for number in _article_numbers(text):
+        for number in referenced_articles(text):
             if number not in allowed:
                 text = _remove_reference(text, number)
         used = sorted({int(n) for n in _MARKER_RE.findall(text) if 1 <= int(n) <= len(units)})

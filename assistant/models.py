@@ -6,7 +6,7 @@ They are plain dataclasses so that the index artefacts (JSON) and the answers ca
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Kind = Literal["code", "circulaire"]

@@ -37,7 +37,7 @@ REPEAL_RE = re.compile(r"abrog|en vigueur|toujours (applicable|valable)|ancienne
 
 
 def referenced_articles(question: str) -> list[str]:
-    """Article numbers explicitly named in a question, normalized, in order of mention."""
+    """Article numbers explicitly named in a text (a question, an answer), normalized, in order of mention."""
     out: list[str] = []
     for m in ARTICLE_REF_RE.finditer(question):
         raw = m.group("a") or m.group("b") or m.group("c")

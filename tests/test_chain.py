@@ -70,12 +70,10 @@ def test_citations_carry_document_article_version_and_verbatim_quote(assistant: 
 
 
 def test_every_article_number_in_the_answer_is_cited_or_marked(assistant: Assistant) -> None:
-    from assistant.chain import _article_numbers
-
     for q in ("Que dit l'article 706-73 ?", "Quel parquet est compétent pour un acte de terrorisme ?", "Que dit l'article 706-88 ?"):
         answer = assistant.ask(q)
         cited = {c.article for c in answer.citations}
-        assert set(_article_numbers(answer.answer)) <= cited, q
+        assert set(referenced_articles(answer.answer)) <= cited, q
         for c in answer.citations:
             if not c.in_corpus:
                 assert c.role == "renvoi" and c.article not in assistant.catalog.article_numbers()
