@@ -26,7 +26,7 @@ from assistant.scope import out_of_scope
 from assistant.settings import Settings
 from assistant.store import IndexState, SentenceTransformerEmbeddings, open_index
 from assistant.tools import run_tool
-from assistant.tools.router import describe_result, route, rule_for
+from assistant.tools.router import describe_result, route, route_follow_up, rule_for
 
 MAX_QUESTION_CHARS = 4000
 
@@ -103,6 +103,9 @@ class Assistant:
             return p
         t = time.perf_counter()
         call = route(p.standalone, self.catalog)
+        if call is None and p.standalone != p.question:
+            previous = next(t["content"] for t in reversed(p.history) if t.get("role") == "user")
+            call = route_follow_up(p.question, previous, self.catalog)
         if call is not None:
             try:
                 p.tool = ToolUse(call.name, dict(call.arguments), run_tool(self.catalog, call.name, dict(call.arguments)))

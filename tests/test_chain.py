@@ -157,3 +157,13 @@ def test_eval_report_files(tmp_path: Path, assistant: Assistant, corpus_text: Co
     assert json.loads(js.read_text(encoding="utf-8"))["summary"]["overall"]["questions"] == 12
     text = md.read_text(encoding="utf-8")
     assert "| recall@5 |" in text and "## Par catégorie (système)" in text
+
+
+def test_follow_up_reuses_the_tool_with_the_new_tribunal(assistant: Assistant) -> None:
+    history = [
+        {"role": "user", "content": "Le TJ de Tarbes dépend de quel pôle de l'instruction ?"},
+        {"role": "assistant", "content": "Le tribunal judiciaire de Tarbes relève du pôle de l'instruction de Pau."},
+    ]
+    answer = assistant.ask("Et le TJ de Dax ?", history)
+    assert [(t.name, t.arguments) for t in answer.tool_calls] == [("pole-instruction", {"tribunal": "Dax"})]
+    assert answer.tool_calls[0].result["pole"] == "Mont-de-Marsan"

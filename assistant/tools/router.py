@@ -214,6 +214,15 @@ def route(question: str, catalog: Catalog) -> ToolCall | None:
     return _route_pole(folded, catalog) or _route_delai(question, folded) or _route_competence(folded)
 
 
+def route_follow_up(question: str, previous: str, catalog: Catalog) -> ToolCall | None:
+    """« Et pour Mamoudzou ? » after a pôle question: the same tool with the follow-up's tribunal."""
+    before = route(previous, catalog)
+    if before is None or before.name != POLE_INSTRUCTION or "tribunal" not in before.arguments:
+        return None
+    tribunaux = _cities_in(fold(question), {k: t for p in catalog.poles for t in p.tribunaux for k in city_keys(t)})
+    return ToolCall(POLE_INSTRUCTION, {"tribunal": tribunaux[0]}) if len(tribunaux) == 1 else None
+
+
 # -- summaries --------------------------------------------------------------------------------------
 
 
@@ -279,4 +288,4 @@ def _describe_competence(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["ToolCall", "route", "describe_result"]
+__all__ = ["ToolCall", "route", "route_follow_up", "describe_result"]
