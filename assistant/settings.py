@@ -5,12 +5,12 @@ No other module reads ``os.environ``: settings are built once and passed down.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +46,64 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Nom du modèle servi par ce serveur.")
     llm_api_key: SecretStr = Field(SecretStr("sans-cle"), description="Clé d'API du serveur LLM.")
     llm_timeout_s: float = Field(60.0, gt=0, le=600, description="Délai maximal d'une réponse du LLM, en secondes.")
+
+    # -- HTTP API, chat and audit log (assistant.api, ui/) ------------------------------------------
+    api_key_hashes: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Empreintes SHA-256 (hexadécimal) des clés d'API acceptées, séparées par des virgules ; vide = API ouverte "
+            "(sans clé). Jamais la clé elle-même : « python -m assistant.api.keys » crée une clé et affiche son empreinte."
+        ),
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origines autorisées à appeler l'API depuis un navigateur (pages de l'intranet), séparées par des virgules, ex. https://intranet.justice.fr.",
+    )
+    rate_limit_per_minute: int = Field(
+        60, ge=0, le=100_000, description="Requêtes /v1 autorisées par minute et par clé (ou par adresse sans clé) ; 0 = pas de limite."
+    )
+    rate_limit_burst: int = Field(20, ge=1, le=10_000, description="Rafale maximale de requêtes /v1 acceptées d'un coup par clé.")
+    max_body_bytes: int = Field(
+        262_144, ge=1024, le=16_777_216, description="Taille maximale du corps d'une requête /v1, en octets (au-delà : 413)."
+    )
+    answer_concurrency: int = Field(
+        4, ge=1, le=64, description="Réponses calculées en parallèle par processus (les autres requêtes attendent leur tour)."
+    )
+    audit_db: Path | None = Field(
+        None, description="Base SQLite du journal d'audit et des avis ; vide = <data_dir>/audit.sqlite3."
+    )
+    audit_questions: Literal["stored", "hashed", "omitted"] = Field(
+        "hashed",
+        description=(
+            "Conservation des questions dans le journal d'audit : « stored » (texte intégral), « hashed » (empreinte "
+            "SHA-256 seulement, par défaut : une question peut contenir des données personnelles) ou « omitted »."
+        ),
+    )
+    ui_enabled: bool = Field(True, description="Monter la page de chat (Gradio) sur /ui à côté de l'API.")
+
+    @field_validator("api_key_hashes", "cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, v: object) -> object:
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("["):
+                import json
+
+                return json.loads(v)
+            return [part.strip() for part in v.split(",") if part.strip()]
+        return v
+
+    @field_validator("api_key_hashes")
+    @classmethod
+    def _sha256_hex(cls, v: list[str]) -> list[str]:
+        out = [h.strip().lower() for h in v]
+        bad = [h for h in out if not re.fullmatch(r"[0-9a-f]{64}", h)]
+        if bad:
+            raise ValueError(
+                "api_key_hashes attend des empreintes SHA-256 en hexadécimal (64 caractères), pas des clés en clair : "
+                "« python -m assistant.api.keys --hash » calcule l'empreinte d'une clé."
+            )
+        return out
 
     @field_validator("chroma_host")
     @classmethod

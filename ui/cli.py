@@ -111,10 +111,9 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import datetime
 
+    from assistant.verbatim import CorpusText
     from evals.run import api_asker, evaluate, failures, load_questions, summarize, write_reports
     from indexing.parse import parse_corpus
-
-    from assistant.verbatim import CorpusText
 
     parsed = parse_corpus(settings)
     corpus = CorpusText(settings.corpus_dir, parsed.documents)
@@ -156,12 +155,60 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assistant.api.middleware import LOG_CONFIG
+    from assistant.audit import audit_db_path
+
+    host = args.host
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{args.port}"
+    print(f"API : {base}/docs (OpenAPI : {base}/openapi.json)")
+    if settings.ui_enabled:
+        print(f"Chat : {base}/ui/")
+    print(f"État : {base}/health")
+    auth = f"{len(settings.api_key_hashes)} clé(s) d'API configurée(s)" if settings.api_key_hashes else "accès ouvert (aucune clé d'API)"
+    print(f"Authentification : {auth} ; journal d'audit : {audit_db_path(settings)} (questions : {settings.audit_questions})")
+    sys.stdout.flush()
+    uvicorn.run(
+        "ui.app:create_server_app", factory=True, host=host, port=args.port, workers=args.workers,
+        log_config=LOG_CONFIG, access_log=False, proxy_headers=args.proxy_headers, timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.audit import AuditLog, normalize_since
+
+    if args.since:
+        try:
+            normalize_since(args.since)
+        except ValueError as exc:
+            print(f"Erreur : --since : {exc}.", file=sys.stderr)
+            return 2
+    audit = AuditLog.from_settings(settings)
+    if not audit.path.is_file():
+        print(f"Erreur : aucun journal d'audit à {audit.path}.", file=sys.stderr)
+        return 2
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            n = audit.export(out, args.format, args.table, args.since)
+        print(f"{n} enregistrement(s) exporté(s) dans {args.output}.", file=sys.stderr)
+    else:
+        n = audit.export(sys.stdout, args.format, args.table, args.since)
+        print(f"{n} enregistrement(s) exporté(s).", file=sys.stderr)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "index build": cmd_index_build,
     "index status": cmd_index_status,
     "show": cmd_show,
     "ask": cmd_ask,
     "eval": cmd_eval,
+    "serve": cmd_serve,
+    "audit export": cmd_audit_export,
 }
 
 
@@ -185,6 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="N'évaluer que les N premières questions.")
     ev.add_argument("--out", type=Path, default=PROJECT_ROOT / "evals" / "reports")
     ev.add_argument("--name", default="eval-latest", help="Nom des rapports (sans extension).")
+    serve = sub.add_parser("serve", help="Servir l'API HTTP et la page de chat (uvicorn).")
+    serve.add_argument("--host", default="127.0.0.1", help="Adresse d'écoute (défaut : 127.0.0.1 ; 0.0.0.0 pour le réseau).")
+    serve.add_argument("--port", type=int, default=8000, help="Port (défaut : 8000).")
+    serve.add_argument("--workers", type=int, default=1, help="Processus (chacun charge l'index et le modèle).")
+    serve.add_argument("--proxy-headers", action="store_true", help="Faire confiance aux en-têtes X-Forwarded-* (derrière un proxy).")
+    audit = sub.add_parser("audit", help="Journal d'audit des requêtes et avis des utilisateurs.")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    export = audit_sub.add_parser("export", help="Exporter le journal d'audit (ou les avis) en JSON Lines ou CSV.")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--since", help="Seulement à partir de cette date (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM, UTC).")
+    export.add_argument("--table", choices=["audit", "feedback"], default="audit", help="« audit » (requêtes) ou « feedback » (avis).")
+    export.add_argument("--output", type=Path, help="Fichier de sortie (défaut : sortie standard).")
     return parser
 
 
@@ -193,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     args = build_parser().parse_args(argv)
     key = args.command + (f" {args.index_command}" if args.command == "index" else "")
+    if args.command == "audit":
+        key = f"audit {args.audit_command}"
     try:
         settings = Settings()
         return COMMANDS[key](settings, args)

@@ -1,0 +1,204 @@
+"""The request context: request id, body size limit, audit record, access log, catch-all for unexpected errors.
+
+A pure ASGI middleware (streaming responses pass through untouched). For every request it:
+- takes the caller's ``X-Request-ID`` (if well formed) or makes one, returns it in the response headers and puts it
+  in every log line written while the request runs (``RequestIdFilter``);
+- refuses a ``/v1`` body larger than ``max_body_bytes`` with a 413 problem;
+- writes the audit record of a ``/v1`` request *before* the last byte of the response leaves, so a client that has
+  its answer can rely on the record being there;
+- turns an unexpected exception into a French 500 problem carrying the request id (the traceback goes to the log).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.api.problems import PROBLEM_JSON, problem_body
+from assistant.audit import AuditEntry, AuditLog, AuditWriteError
+
+log = logging.getLogger("assistant.api")
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+AUDITED_PREFIX = "/v1/"
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` to every log record (``-`` outside a request): use ``%(request_id)s`` in the format."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while reading a chunked body that outgrows the limit (an HTTPException so FastAPI lets it through)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, audit: AuditLog, max_body_bytes: int, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.app = app
+        self.audit = audit
+        self.max_body_bytes = max_body_bytes
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = self.clock()
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and _VALID_ID.match(incoming) else new_request_id()
+        token = request_id_var.set(request_id)
+        path: str = scope.get("path", "")
+        method: str = scope.get("method", "")
+        audited = path.startswith(AUDITED_PREFIX)
+        entry = AuditEntry(request_id=request_id, route=f"{method} {path}")
+        scope.setdefault("state", {})
+        scope["state"]["request_id"] = request_id
+        scope["state"]["audit"] = entry
+        status = 500
+        response_started = False
+        audit_written = False
+
+        async def write_audit() -> None:
+            nonlocal audit_written
+            if not audited or audit_written:
+                return
+            audit_written = True
+            latency = (self.clock() - started) * 1000
+            try:
+                await anyio.to_thread.run_sync(self.audit.record, entry, status, latency)
+            except AuditWriteError as exc:
+                log.error("%s", exc)
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                await write_audit()
+            await send(message)
+
+        receive_limited = receive
+        if audited:
+            declared = _header(scope, b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+                await self._problem(send, 413, self._too_large_detail(), request_id)
+                status = 413
+                await write_audit()
+                self._access_log(method, path, 413, started)
+                request_id_var.reset(token)
+                return
+            receive_limited = self._limited_receive(receive)
+
+        try:
+            await self.app(scope, receive_limited, send_wrapper)
+        except BodyTooLarge:
+            status = 413
+            if not response_started:
+                await write_audit()
+                await self._problem(send, 413, self._too_large_detail(), request_id)
+        except Exception:
+            log.exception("erreur inattendue sur %s %s", method, path)
+            status = 500
+            if not response_started:
+                await write_audit()
+                await self._problem(
+                    send, 500,
+                    "Erreur interne inattendue : elle a été journalisée. Communiquez l'identifiant de requête "
+                    f"{request_id} à l'équipe technique.",
+                    request_id, request_id_field=True,
+                )
+        finally:
+            if audited and not audit_written:
+                await write_audit()
+            self._access_log(method, path, status, started)
+            request_id_var.reset(token)
+
+    def _limited_receive(self, receive: Receive) -> Receive:
+        total = 0
+
+        async def limited() -> Message:
+            nonlocal total
+            message = await receive()
+            if message["type"] == "http.request":
+                total += len(message.get("body", b""))
+                if total > self.max_body_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        return limited
+
+    def _too_large_detail(self) -> str:
+        return f"Le corps de la requête dépasse la taille maximale autorisée ({self.max_body_bytes} octets)."
+
+    async def _problem(self, send: Send, status: int, detail: str, request_id: str, request_id_field: bool = False) -> None:
+        extra: dict[str, Any] = {"request_id": request_id} if request_id_field else {}
+        body = json.dumps(problem_body(status, detail, **extra), ensure_ascii=False).encode("utf-8")
+        await send({
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id.encode("latin-1")),
+            ],
+        })
+        await send({"type": "http.response.body", "body": body})
+
+    def _access_log(self, method: str, path: str, status: int, started: float) -> None:
+        if path.startswith(AUDITED_PREFIX) or path == "/health" or status >= 500:
+            log.info("%s %s %s %.0f ms", method, path, status, (self.clock() - started) * 1000)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "assistant.api.middleware.RequestIdFilter"}},
+    "formatters": {
+        "default": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s : %(message)s"},
+    },
+    "handlers": {
+        "default": {
+            "class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"], "stream": "ext://sys.stderr",
+        },
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["default"], "level": "WARNING", "propagate": False},
+        "assistant": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "ui": {"handlers": ["default"], "level": "INFO", "propagate": False},
+    },
+    "root": {"handlers": ["default"], "level": "WARNING"},
+}
+"""Logging for ``cpp-assistant serve``: every line carries the request id (our access log replaces uvicorn's)."""

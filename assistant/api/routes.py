@@ -1,0 +1,314 @@
+"""Thin routes: parse, call the assistant, map to a response schema. Docstrings are the French OpenAPI descriptions."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from assistant.api.problems import PROBLEM_JSON
+from assistant.api.runtime import Runtime
+from assistant.api.schemas import (
+    ArticleResponse,
+    AskRequest,
+    AskResponse,
+    AuditInfo,
+    AuthInfo,
+    DocumentOut,
+    DocumentsResponse,
+    HealthResponse,
+    IndexInfo,
+    OtherBlock,
+    Problem,
+    SearchRequest,
+    SearchResponse,
+    SearchResult,
+    ToolsResponse,
+)
+from assistant.api.security import Caller, authenticate, enforce_rate_limit
+from assistant.audit import AuditEntry
+from assistant.chain import Assistant
+from assistant.tools import TOOL_IDS, run_tool, tool_catalogue
+
+VERSION = "0.1.0"
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Problem, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _problem("Clé d'API manquante (quand des clés sont configurées)."),
+    403: _problem("Clé d'API inconnue."),
+    413: _problem("Corps de requête trop volumineux."),
+    429: _problem("Trop de requêtes pour cette clé (en-tête Retry-After)."),
+    503: _problem("Service en cours de démarrage ou index absent."),
+}
+VALIDATION_ERROR: dict[int | str, dict[str, Any]] = {422: _problem("Données invalides (le détail nomme le champ).")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("Référence inconnue (avec les références proches).")}
+
+# -- dependencies --------------------------------------------------------------------------------------
+
+bearer_scheme = HTTPBearer(auto_error=False, description="Clé d'API : « Authorization: Bearer <clé> ».")
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="Clé d'API : « X-API-Key: <clé> ».")
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_audit_entry(request: Request) -> AuditEntry:
+    entry = getattr(request.state, "audit", None)
+    if entry is None:  # app used without its middleware (never in production)
+        entry = AuditEntry(request_id="-", route=f"{request.method} {request.url.path}")
+    return entry
+
+
+AuditDep = Annotated[AuditEntry, Depends(get_audit_entry)]
+
+
+def require_caller(
+    request: Request,
+    runtime: RuntimeDep,
+    entry: AuditDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    x_api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Caller:
+    client = request.client.host if request.client else None
+    caller = authenticate(runtime.settings.api_key_hashes, bearer.credentials if bearer else None, x_api_key, client)
+    entry.key_id = caller.key_id
+    enforce_rate_limit(runtime.limiter, caller)
+    return caller
+
+
+def get_assistant(runtime: RuntimeDep) -> Assistant:
+    return runtime.require_assistant()
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(require_caller)], responses=COMMON_ERRORS)
+health_router = APIRouter()
+
+# -- ask ---------------------------------------------------------------------------------------------------
+
+
+def answer_request(runtime: Runtime, body: AskRequest, entry: AuditEntry) -> AskResponse:
+    """The one code path of ``/v1/ask`` and ``/v1/ask/stream``."""
+    answer = runtime.ask(body.question, [t.model_dump() for t in body.history], entry)
+    return AskResponse.model_validate({**answer.to_dict(), "request_id": entry.request_id})
+
+
+@router.post("/ask", tags=["questions"], summary="Poser une question", responses=VALIDATION_ERROR)
+def ask(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> AskResponse:
+    """Répond à une question de procédure pénale à partir du corpus, avec des citations exactes (document, article ou
+    section, date de version, passage mot pour mot) et, s'il y a lieu, le résultat d'un outil déterministe (délai,
+    compétence). Quand le corpus ne permet pas de répondre, `refused` vaut true et la réponse l'explique.
+    Les questions de suivi utilisent `history`."""
+    return answer_request(runtime, body, entry)
+
+
+STREAM_EXAMPLE = (
+    'event: start\ndata: {"request_id": "3f2a…"}\n\n'
+    'event: delta\ndata: {"text": "Selon l\'article 706-88-1 du CPP "}\n\n'
+    'event: citations\ndata: {"citations": [...]}\n\n'
+    'event: tool_calls\ndata: {"tool_calls": []}\n\n'
+    'event: done\ndata: {"answer": "…", "refused": false, "citations": [...], "request_id": "3f2a…", …}\n\n'
+)
+
+
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "description": "Un événement du flux ; `data` est du JSON.",
+    "properties": {
+        "event": {"type": "string", "enum": ["start", "delta", "citations", "tool_calls", "done"]},
+        "data": {"type": "string", "description": "Charge utile JSON de l'événement."},
+    },
+    "required": ["event", "data"],
+}
+
+
+@router.post(
+    "/ask/stream",
+    tags=["questions"],
+    summary="Poser une question (réponse en flux SSE)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": (
+                "Flux Server-Sent Events : `start` (request_id), plusieurs `delta` (morceaux du texte de la réponse, à "
+                "concaténer), `citations`, `tool_calls`, puis `done` (la réponse complète, même forme que POST /v1/ask)."
+            ),
+            "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA, "example": STREAM_EXAMPLE}},
+        },
+        **VALIDATION_ERROR,
+    },
+)
+def ask_stream(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> StreamingResponse:
+    """Même réponse que `POST /v1/ask`, envoyée en flux (Server-Sent Events) : le texte arrive par morceaux, puis les
+    citations, les outils utilisés et l'événement final `done` qui contient la réponse complète."""
+    response = answer_request(runtime, body, entry)
+    return StreamingResponse(
+        sse_events(response), media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def sse_events(response: AskResponse, piece_chars: int = 120) -> Iterator[str]:
+    """The SSE frames of an answer: its text in pieces (concatenating the ``delta`` texts gives ``answer``), then the rest."""
+    yield _sse("start", {"request_id": response.request_id})
+    for piece in split_text(response.answer, piece_chars):
+        yield _sse("delta", {"text": piece})
+    data = response.model_dump(mode="json")
+    yield _sse("citations", {"citations": data["citations"]})
+    yield _sse("tool_calls", {"tool_calls": data["tool_calls"]})
+    yield _sse("done", data)
+
+
+def split_text(text: str, max_chars: int) -> list[str]:
+    """Split at whitespace into pieces of about ``max_chars`` characters, losing nothing."""
+    pieces: list[str] = []
+    current = ""
+    for m in re.finditer(r"\S+\s*|\s+", text):
+        if current and len(current) + len(m.group()) > max_chars:
+            pieces.append(current)
+            current = ""
+        current += m.group()
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+# -- corpus ------------------------------------------------------------------------------------------------
+
+
+@router.post("/search", tags=["corpus"], summary="Chercher dans le corpus", responses=VALIDATION_ERROR)
+def search(body: SearchRequest, runtime: RuntimeDep, assistant: AssistantDep, entry: AuditDep) -> SearchResponse:
+    """Recherche hybride (BM25 en français et recherche sémantique fusionnées) : les articles et sections les plus
+    pertinents, texte intégral, sans réponse rédigée."""
+    entry.question = body.query
+    with runtime.answer_slots:
+        hits = assistant.search.search(body.query, k=body.k)
+    entry.retrieved = [h.unit.unit_id for h in hits]
+    catalog = assistant.catalog
+    return SearchResponse(results=[
+        SearchResult(
+            doc_id=h.unit.doc_id, doc_title=catalog.document(h.unit.doc_id).title, kind=h.unit.kind,
+            article=h.unit.article, section=h.unit.section, title=h.unit.title, hierarchy=list(h.unit.hierarchy),
+            text=h.unit.text, version_date=h.unit.version_date, abrogated=h.unit.abrogated, unit_id=h.unit.unit_id,
+            score=round(h.score, 6),
+        )
+        for h in hits
+    ])
+
+
+@router.get("/articles/{ref}", tags=["corpus"], summary="Texte d'un article", responses={**NOT_FOUND, **VALIDATION_ERROR})
+def get_article(
+    ref: Annotated[str, Path(description="Référence de l'article, sous une forme usuelle : « 706-88 », « D15-4-4 », « art. D. 15-4-4 ».",
+                             examples=["706-88"])],
+    assistant: AssistantDep,
+    entry: AuditDep,
+) -> ArticleResponse:
+    """Le texte d'un article du corpus (le texte en vigueur d'abord ; un bloc abrogé de même numéro figure dans
+    `other_blocks`), son chemin de titres, ses notes et sa date de version. Référence inconnue : 404 avec les
+    références proches."""
+    catalog = assistant.catalog
+    unit = catalog.article(ref)
+    others = [u for u in catalog.units_for_article(ref) if u.unit_id != unit.unit_id]
+    return ArticleResponse(
+        doc_id=unit.doc_id, doc_title=catalog.document(unit.doc_id).title, article=unit.article or ref, title=unit.title,
+        hierarchy=list(unit.hierarchy), text=unit.text, alineas=list(unit.alineas), notes=list(unit.notes),
+        version_date=unit.version_date, abrogated=unit.abrogated, unverified=unit.unverified,
+        other_blocks=[OtherBlock(unit_id=u.unit_id, abrogated=u.abrogated, text=u.text) for u in others],
+    )
+
+
+@router.get("/documents", tags=["corpus"], summary="Documents du corpus")
+def list_documents(assistant: AssistantDep) -> DocumentsResponse:
+    """Les documents du corpus : identifiant, titre, nature, date de version, référence et nombre d'unités."""
+    catalog = assistant.catalog
+    out = []
+    for d in catalog.documents:
+        units = catalog.units_of(d.doc_id)
+        out.append(DocumentOut(
+            doc_id=d.doc_id, title=d.title, short_title=d.short_title, kind=d.kind, version_date=d.version_date,
+            version_label=d.version_label, reference=d.reference, unit_count=len(units),
+            abrogated_count=sum(u.abrogated for u in units),
+        ))
+    return DocumentsResponse(documents=out)
+
+
+# -- tools -------------------------------------------------------------------------------------------------
+
+
+@router.get("/tools", tags=["outils"], summary="Catalogue des outils")
+def list_tools(assistant: AssistantDep) -> ToolsResponse:
+    """Les outils déterministes (pôle de l'instruction, juridictions spécialisées, délais) avec leurs paramètres
+    (JSON Schema) et, pour les délais, le catalogue des règles (identifiant, libellé, options, fondement)."""
+    return ToolsResponse(tools=tool_catalogue(assistant.catalog))
+
+
+TOOL_EXAMPLES = {
+    "pole-instruction": {"summary": "Pôle de l'instruction d'un tribunal", "value": {"tribunal": "Cahors"}},
+    "delai": {"summary": "Fin d'une garde à vue en matière de terrorisme", "value": {"rule": "gav-terrorisme", "start": "2026-10-23T10:00"}},
+    "juridiction-specialisee": {"summary": "Juridictions compétentes en matière de terrorisme", "value": {"matter": "terrorisme"}},
+}
+
+
+@router.post("/tools/{tool_id}", tags=["outils"], summary="Exécuter un outil", responses={**NOT_FOUND, **VALIDATION_ERROR})
+def call_tool(
+    tool_id: Annotated[str, Path(description=f"Identifiant de l'outil : {', '.join(TOOL_IDS)}.", examples=["pole-instruction"])],
+    assistant: AssistantDep,
+    entry: AuditDep,
+    arguments: Annotated[dict[str, Any] | None, Body(openapi_examples=TOOL_EXAMPLES, description="Arguments de l'outil (voir GET /v1/tools).")] = None,
+) -> dict[str, Any]:
+    """Exécute un outil déterministe. Le résultat porte toujours `basis` : les passages du corpus (document, article
+    ou section, citation exacte) sur lesquels il repose. Argument invalide : 422 en nommant le champ ; outil
+    inconnu : 404."""
+    entry.note_tool(tool_id, dict(arguments or {}))
+    return run_tool(assistant.catalog, tool_id, arguments)
+
+
+# -- health ------------------------------------------------------------------------------------------------
+
+
+@health_router.get(
+    "/health", tags=["état"], summary="État du service", response_model=HealthResponse,
+    responses={503: {"model": HealthResponse, "description": "Pas prêt : démarrage en cours, index absent ou erreur."}},
+)
+def health(runtime: RuntimeDep) -> HealthResponse | JSONResponse:
+    """État du service, sans authentification : prêt ou non, index chargé (modèle, date de construction, nombre
+    d'unités par document), mode d'authentification et de conservation des questions. 503 tant qu'il n'est pas prêt."""
+    status = runtime.status
+    state = runtime.assistant.index_state if runtime.assistant is not None else None
+    keys = runtime.settings.api_key_hashes
+    body = HealthResponse(
+        status=status,
+        detail=runtime.status_detail,
+        index=IndexInfo(
+            model=state.model, built_at=state.built_at, collection=state.collection, chunk_count=state.chunk_count,
+            unit_counts=state.unit_counts, chroma=state.chroma,
+        ) if state is not None else None,
+        auth=AuthInfo(
+            mode="api-key" if keys else "open",
+            message=(f"Clé d'API exigée sur /v1 ({len(keys)} clé(s) configurée(s))." if keys
+                     else "Accès ouvert : aucune clé d'API n'est configurée (CPP_ASSISTANT_API_KEY_HASHES)."),
+        ),
+        audit=AuditInfo(question_mode=runtime.audit.question_mode, write_failures=runtime.audit.failures),
+        version=VERSION,
+    )
+    if status != "ok":
+        return JSONResponse(body.model_dump(mode="json"), status_code=503, headers={"Retry-After": "5"})
+    return body

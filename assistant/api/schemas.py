@@ -1,0 +1,215 @@
+"""Request and response schemas of the HTTP API (``api_contract.md``), with French descriptions and examples for OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.chain import MAX_QUESTION_CHARS
+
+MAX_HISTORY_TURNS = 40
+MAX_TURN_CHARS = 20_000
+NON_BLANK = r"\S"  # at least one visible character (blank questions are refused with a French message)
+
+EXAMPLE_QUESTION = "Combien de temps peut durer la garde à vue en matière de terrorisme ?"
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"] = Field(..., description="Auteur du message : « user » (magistrat) ou « assistant ».")
+    content: str = Field(..., max_length=MAX_TURN_CHARS, description="Texte du message.")
+
+
+class AskRequest(BaseModel):
+    """Une question de procédure pénale, avec l'historique de la conversation pour les questions de suivi."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"question": EXAMPLE_QUESTION, "history": []},
+                {
+                    "question": "Et en criminalité organisée ?",
+                    "history": [
+                        {"role": "user", "content": EXAMPLE_QUESTION},
+                        {"role": "assistant", "content": "Selon l'article 706-88-1 du CPP…"},
+                    ],
+                },
+            ]
+        },
+    )
+
+    question: str = Field(
+        ..., min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NON_BLANK,
+        description=f"La question, en français ({MAX_QUESTION_CHARS} caractères au plus, non vide).",
+        examples=[EXAMPLE_QUESTION],
+    )
+    history: list[Turn] = Field(
+        default_factory=list, max_length=MAX_HISTORY_TURNS,
+        description="Messages précédents de la conversation, du plus ancien au plus récent (facultatif).",
+    )
+
+
+class SearchRequest(BaseModel):
+    """Une recherche dans le corpus (BM25 et sémantique fusionnés), sans réponse rédigée."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"query": "prolongation de la garde à vue terrorisme", "k": 5}]}
+    )
+
+    query: str = Field(
+        ..., min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NON_BLANK,
+        description="Les mots ou la question à chercher.", examples=["prolongation de la garde à vue terrorisme"],
+    )
+    k: int = Field(10, ge=1, le=50, description="Nombre de résultats (1 à 50).")
+
+
+class CitationOut(BaseModel):
+    doc_id: str = Field(..., description="Identifiant du document (voir GET /v1/documents).", examples=["cpp-legislatif-l4"])
+    doc_title: str = Field(..., description="Titre du document.")
+    kind: Literal["code", "circulaire"] = Field(..., description="Nature du document.")
+    article: str | None = Field(None, description="Numéro normalisé de l'article (codes), ex. « 706-88 », « D15-4-4 ».")
+    section: str | None = Field(None, description="Numéro de section d'une circulaire, tel qu'imprimé (« 1.1 »).")
+    version_date: str | None = Field(None, description="Date de la version du texte (AAAA-MM-JJ), ou null si non précisée.")
+    quote: str = Field(..., description="Passage du corpus cité mot pour mot (espaces normalisés).")
+    unit_id: str = Field("", description="Identifiant de l'unité (article ou section) dans le corpus.")
+    hierarchy: list[str] = Field(default_factory=list, description="Chemin des titres : Livre > Titre > Chapitre > Section.")
+    abrogated: bool = Field(False, description="Bloc abrogé (ancienne rédaction, plus en vigueur).")
+    unverified: bool = Field(False, description="Numéro d'article non confirmé par les tables de référence.")
+    role: str = Field(
+        "source", examples=["source", "renvoi"], description="« source » : passage qui fonde la réponse ; « renvoi » : article mentionné par un passage cité."
+    )
+    in_corpus: bool = Field(True, description="false : article mentionné mais absent du corpus (la citation est le passage qui le mentionne).")
+
+
+class ToolCallOut(BaseModel):
+    name: str = Field(..., description="Identifiant de l'outil (voir GET /v1/tools).", examples=["delai"])
+    arguments: dict[str, Any] = Field(default_factory=dict, description="Arguments passés à l'outil.")
+    result: dict[str, Any] = Field(default_factory=dict, description="Résultat de l'outil, avec ses fondements (« basis »).")
+
+
+class RetrievedUnit(BaseModel):
+    unit_id: str
+    doc_id: str
+    article: str | None = None
+    section: str | None = None
+    abrogated: bool = False
+
+
+class AskResponse(BaseModel):
+    """La réponse, ses citations exactes et les outils utilisés."""
+
+    answer: str = Field(..., description="Réponse en français (Markdown).")
+    refused: bool = Field(..., description="true quand le corpus ne permet pas de répondre (la réponse l'explique).")
+    citations: list[CitationOut] = Field(default_factory=list, description="Passages cités ; tout numéro d'article de la réponse y figure.")
+    tool_calls: list[ToolCallOut] = Field(default_factory=list, description="Outils déterministes utilisés (délais, compétence).")
+    request_id: str = Field(..., description="Identifiant de la requête (aussi dans l'en-tête X-Request-ID et le journal d'audit).")
+    timings_ms: dict[str, float] = Field(default_factory=dict, description="Durées des étapes en millisecondes, dont « total ».")
+    standalone_question: str = Field("", description="La question reformulée de façon autonome (questions de suivi).")
+    retrieved: list[RetrievedUnit] = Field(default_factory=list, description="Unités retrouvées, de la plus pertinente à la moins pertinente.")
+    generator: str = Field("extractive", description="Générateur de la réponse : « extractive » ou « openai ».")
+
+
+class SearchResult(BaseModel):
+    doc_id: str
+    doc_title: str
+    kind: Literal["code", "circulaire"]
+    article: str | None = None
+    section: str | None = None
+    title: str = Field(..., description="Titre de l'unité (« Article 706-88 » ou titre de section).")
+    hierarchy: list[str] = Field(default_factory=list)
+    text: str = Field(..., description="Texte intégral de l'unité.")
+    version_date: str | None = None
+    abrogated: bool = False
+    unit_id: str
+    score: float = Field(..., description="Score de fusion (plus haut = plus pertinent).")
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchResult]
+
+
+class OtherBlock(BaseModel):
+    unit_id: str
+    abrogated: bool
+    text: str
+
+
+class ArticleResponse(BaseModel):
+    """Le texte d'un article, son chemin de titres, ses notes et sa version."""
+
+    doc_id: str
+    doc_title: str
+    article: str = Field(..., description="Numéro normalisé.", examples=["706-88"])
+    title: str
+    hierarchy: list[str]
+    text: str
+    alineas: list[str]
+    notes: list[str] = Field(default_factory=list, description="Notes d'entrée en vigueur (« Conformément à … »).")
+    version_date: str | None
+    abrogated: bool
+    unverified: bool = Field(False, description="Numéro non confirmé par les tables de référence.")
+    other_blocks: list[OtherBlock] = Field(
+        default_factory=list, description="Autres blocs portant le même numéro (ex. ancienne rédaction abrogée)."
+    )
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    short_title: str
+    kind: Literal["code", "circulaire"]
+    version_date: str | None
+    version_label: str = Field(..., description="Date de version en toutes lettres, ou « non précisée ».")
+    reference: str | None = Field(None, description="Référence NOR ou référence de la circulaire.")
+    unit_count: int = Field(..., description="Nombre d'unités (articles ou sections).")
+    abrogated_count: int = Field(0, description="Dont blocs abrogés.")
+
+
+class DocumentsResponse(BaseModel):
+    documents: list[DocumentOut]
+
+
+class ToolsResponse(BaseModel):
+    tools: list[dict[str, Any]] = Field(..., description="Outils : id, libellé, description, paramètres (JSON Schema), règles de délai.")
+
+
+class IndexInfo(BaseModel):
+    model: str
+    built_at: str
+    collection: str
+    chunk_count: int
+    unit_counts: dict[str, int] = Field(default_factory=dict)
+    chroma: str = "embedded"
+
+
+class AuthInfo(BaseModel):
+    mode: Literal["api-key", "open"] = Field(..., description="« api-key » : clé exigée sur /v1 ; « open » : aucune clé configurée.")
+    message: str
+
+
+class AuditInfo(BaseModel):
+    question_mode: Literal["stored", "hashed", "omitted"]
+    write_failures: int = Field(0, description="Écritures du journal d'audit qui ont échoué depuis le démarrage.")
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "starting", "index absent", "error"] = Field(
+        ..., description="« ok » : prêt ; « starting » : chargement en cours ; « index absent » : index à construire ; « error »."
+    )
+    detail: str = Field(..., description="État en une phrase.")
+    index: IndexInfo | None = None
+    auth: AuthInfo
+    audit: AuditInfo
+    version: str
+
+
+class Problem(BaseModel):
+    """Erreur au format application/problem+json (RFC 9457)."""
+
+    type: str = Field(..., examples=["urn:cpp-assistant:probleme:donnees-invalides"])
+    title: str = Field(..., examples=["Données invalides"])
+    status: int = Field(..., examples=[422])
+    detail: str = Field(..., examples=["question : la question est vide : posez une question de procédure pénale en français."])
