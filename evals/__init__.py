@@ -1,0 +1,1 @@
+"""Evaluation sets, runner and benchmarks."""
