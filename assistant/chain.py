@@ -104,7 +104,7 @@ class Assistant:
         t = time.perf_counter()
         call = route(p.standalone, self.catalog)
         if call is None and p.standalone != p.question:
-            previous = next(t["content"] for t in reversed(p.history) if t.get("role") == "user")
+            previous = next(turn["content"] for turn in reversed(p.history) if turn.get("role") == "user")
             call = route_follow_up(p.question, previous, self.catalog)
         if call is not None:
             try:

@@ -208,24 +208,19 @@ def is_jour_ouvrable(d: date) -> bool:
 
 def add_jours_ouvrables(d: date, n: int) -> tuple[date, list[str]]:
     """The ``n``-th jour ouvrable after ``d`` (``d`` itself not counted); also the days skipped, described in French."""
-    skipped: list[str] = []
-    current, counted = d, 0
-    while counted < n:
-        current += timedelta(days=1)
-        if is_jour_ouvrable(current):
-            counted += 1
-        else:
-            name = holiday_name(current)
-            skipped.append(f"{format_date(current)} ({name.lower() if name else 'dimanche'})")
-    return current, skipped
+    return _step_jours_ouvrables(d, n, timedelta(days=1))
 
 
 def subtract_jours_ouvrables(d: date, n: int) -> tuple[date, list[str]]:
     """The ``n``-th jour ouvrable before ``d`` (``d`` itself not counted); also the days skipped."""
+    return _step_jours_ouvrables(d, n, timedelta(days=-1))
+
+
+def _step_jours_ouvrables(d: date, n: int, step: timedelta) -> tuple[date, list[str]]:
     skipped: list[str] = []
     current, counted = d, 0
     while counted < n:
-        current -= timedelta(days=1)
+        current += step
         if is_jour_ouvrable(current):
             counted += 1
         else:
