@@ -28,6 +28,8 @@ WHOLE_ARTICLE_Q = re.compile(r"\b(que (dit|prévoit|prevoit|contient|énonce)|te
 MAX_WHOLE_ARTICLE_CHARS = 1600
 SHORT_UNIT_CHARS = 900  # the best unit is quoted whole when it is this short: a partial quote would hide conditions
 MAX_UNITS = 3
+FIRST_UNIT_SENTENCES = 4
+OTHER_UNIT_SENTENCES = 2
 
 
 def split_sentences(text: str) -> list[str]:
@@ -92,7 +94,7 @@ def select_passages(question: str, units: list[Unit], idf: Callable[[str], float
             passages.append(Passage(unit, unit.text, 1.0 if whole else _best_score(unit, q_terms, wants_quantity, idf)))
             continue
         scored = _scored_sentences(unit, q_terms, wants_quantity, idf)
-        limit = 4 if rank == 0 else 2
+        limit = FIRST_UNIT_SENTENCES if rank == 0 else OTHER_UNIT_SENTENCES
         best = sorted(scored, key=lambda t: (-t[0], t[1]))[:limit]
         best = [b for b in best if b[0] > 0] or best[:1]
         for score, _pos, sentence in sorted(best, key=lambda t: t[1]):
@@ -114,7 +116,8 @@ def compose(passages: list[Passage], catalog: Catalog, status_lines: list[str], 
             names = ", ".join(dict.fromkeys(_place(p.unit, catalog, lower=True) for p in passages))
             lines.append(f"Texte de {names} :")
         else:
-            lead = max(passages, key=lambda p: p.score)
+            first_unit = passages[0].unit  # the best-ranked unit leads, with its best passage
+            lead = max((p for p in passages if p.unit is first_unit), key=lambda p: p.score)
             lines.append(f"{_place(lead.unit, catalog)} : « {lead.quote} »")
             lines.append("")
             lines.append("**Passages cités**")
