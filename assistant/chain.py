@@ -24,7 +24,7 @@ from assistant.models import Citation, Unit
 from assistant.retrieval import ARTICLE_REF_RE, Hit, HybridSearch, asks_about_repeal, referenced_articles
 from assistant.scope import out_of_scope
 from assistant.settings import Settings
-from assistant.store import IndexState, SentenceTransformerEmbeddings, open_index
+from assistant.store import IndexState, SentenceTransformerEmbeddings, make_embeddings, open_index
 from assistant.tools import run_tool
 from assistant.tools.router import describe_result, route, route_follow_up, rule_for
 
@@ -331,7 +331,7 @@ MAX_CITED = 3
 def load_assistant(settings: Settings, embeddings: SentenceTransformerEmbeddings | None = None) -> Assistant:
     """Open the index, load the embedding model and the configured generator: the composition used by every entry point."""
     index = open_index(settings)
-    embeddings = embeddings or SentenceTransformerEmbeddings(settings.embedding_model, settings.embedding_batch_size)
+    embeddings = embeddings or make_embeddings(settings)
     search = HybridSearch(index.catalog, index.collection, embeddings)
     from assistant.generators import make_generator
 

@@ -64,6 +64,11 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0].tolist()
 
 
+def make_embeddings(settings: Settings) -> SentenceTransformerEmbeddings:
+    """The embedding model as configured: the one factory used by indexing and by queries."""
+    return SentenceTransformerEmbeddings(settings.embedding_model, settings.embedding_batch_size)
+
+
 def chroma_client(settings: Settings) -> ClientAPI:
     """Embedded ``PersistentClient`` under ``data_dir``, or ``HttpClient`` when a Chroma server is configured."""
     import chromadb

@@ -28,6 +28,7 @@ from assistant.store import (
     IndexState,
     SentenceTransformerEmbeddings,
     chroma_client,
+    make_embeddings,
     model_slug,
     read_state,
     write_state_atomically,
@@ -73,7 +74,8 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | No
     ensure_data_dir(settings)
     parsed = parse_corpus(settings)
     chunks = chunk_units(parsed.units, parsed.documents, settings.chunk_max_chars, settings.chunk_overlap_alineas)
-    build_id = fingerprint(chunks, settings.embedding_model)
+    model = settings.embedding_model
+    build_id = fingerprint(chunks, model)
     collection_name = f"{COLLECTION_PREFIX}-{model_slug(settings.embedding_model)}-{build_id}"
     client = chroma_client(settings)
     previous = read_state(settings)
@@ -83,9 +85,9 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | No
             return BuildResult(previous, parsed.report, embedded=0, reused=len(chunks), up_to_date=True)
 
     _drop_leftovers(client, settings, keep=previous.collection if previous else None)
-    reusable = _previous_embeddings(client, previous, settings.embedding_model, chunks)
+    reusable = _previous_embeddings(client, previous, model, chunks)
     todo = [c for c in chunks if c.chunk_id not in reusable]
-    embedder = embedder or SentenceTransformerEmbeddings(settings.embedding_model, settings.embedding_batch_size)
+    embedder = embedder or make_embeddings(settings)
     vectors = dict(reusable)
     if todo:
         bar = tqdm(total=len(todo), desc="Encodage des chunks", unit="chunk", disable=not progress)
@@ -100,7 +102,7 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | No
         collection_name,
         metadata={
             "hnsw:space": "cosine",
-            "embedding_model": settings.embedding_model,
+            "embedding_model": model,
             "corpus_hash": parsed.corpus_hash,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
@@ -121,7 +123,7 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | No
     state = IndexState(
         collection=collection_name,
         build_dir=str(build_dir),
-        model=settings.embedding_model,
+        model=model,
         dimension=len(next(iter(vectors.values()))),
         corpus_hash=parsed.corpus_hash,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),

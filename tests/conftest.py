@@ -33,9 +33,9 @@ def catalog(parsed: ParsedCorpus) -> Catalog:
 @pytest.fixture(scope="session")
 def embedder(settings: Settings):
     """The real default embedding model, loaded once."""
-    from assistant.store import SentenceTransformerEmbeddings
+    from assistant.store import make_embeddings
 
-    return SentenceTransformerEmbeddings(settings.embedding_model)
+    return make_embeddings(settings)
 
 
 @pytest.fixture(scope="session")
