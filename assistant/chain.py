@@ -330,6 +330,10 @@ MAX_CITED = 3
 
 def load_assistant(settings: Settings, embeddings: SentenceTransformerEmbeddings | None = None) -> Assistant:
     """Open the index, load the embedding model and the configured generator: the composition used by every entry point."""
+    import torch
+
+    # Measured (evals/bench): one intra-op thread per query is faster than two fighting over two cores.
+    torch.set_num_threads(settings.query_threads)
     index = open_index(settings)
     embeddings = embeddings or make_embeddings(settings)
     search = HybridSearch(index.catalog, index.collection, embeddings)

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         description="Modèle sentence-transformers : l'alias par défaut, un chemin local ou un nom de modèle déjà présent en cache.",
     )
     embedding_batch_size: int = Field(64, ge=1, le=1024, description="Taille des lots d'encodage.")
+    query_threads: int = Field(
+        1, ge=1, le=64,
+        description="Fils de calcul de torch pour encoder les questions (serveur, CLI) ; 1 évite la contention entre requêtes simultanées.",
+    )
     chroma_host: str | None = Field(None, description="Hôte d'un serveur Chroma (`chroma run`) ; vide = Chroma embarqué dans data_dir.")
     chroma_port: int = Field(8000, ge=1, le=65535, description="Port du serveur Chroma.")
     chunk_max_chars: int = Field(1200, ge=200, le=8000, description="Taille maximale du texte d'un chunk (hors en-tête).")

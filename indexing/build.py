@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -90,13 +91,21 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | No
     embedder = embedder or make_embeddings(settings)
     vectors = dict(reusable)
     if todo:
+        import torch
+
+        # A build is one big batch job: all cores (a query-serving process may have set torch to one thread).
+        threads = torch.get_num_threads()
+        torch.set_num_threads(os.cpu_count() or 1)
         bar = tqdm(total=len(todo), desc="Encodage des chunks", unit="chunk", disable=not progress)
-        for start in range(0, len(todo), WRITE_BATCH):
-            batch = todo[start : start + WRITE_BATCH]
-            for c, v in zip(batch, embedder.embed_documents([c.embed_text for c in batch]), strict=True):
-                vectors[c.chunk_id] = v
-            bar.update(len(batch))
-        bar.close()
+        try:
+            for start in range(0, len(todo), WRITE_BATCH):
+                batch = todo[start : start + WRITE_BATCH]
+                for c, v in zip(batch, embedder.embed_documents([c.embed_text for c in batch]), strict=True):
+                    vectors[c.chunk_id] = v
+                bar.update(len(batch))
+        finally:
+            bar.close()
+            torch.set_num_threads(threads)
 
     collection = client.create_collection(
         collection_name,
