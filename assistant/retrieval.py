@@ -170,9 +170,7 @@ class HybridSearch:
     def _passages(self) -> tuple[list[int], list[str]]:
         owners, texts = [], []
         if self.collection is not None:
-            got = self.collection.get(include=["documents", "metadatas"])
-            rows = sorted(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
-            for _cid, text, meta in rows:
+            for _cid, text, meta in sorted(_all_rows(self.collection)):
                 uid = str(meta["unit_id"])
                 if uid in self._index_of:
                     unit = self._units[self._index_of[uid]]
@@ -258,6 +256,21 @@ class HybridSearch:
                 h.pinned = True
                 out.append(h)
         return out
+
+
+CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)
+
+
+def _all_rows(collection: Collection) -> list[tuple[str, str, Any]]:
+    """Every chunk of the collection (id, text, metadata), read page by page."""
+    rows: list[tuple[str, str, Any]] = []
+    offset = 0
+    while True:
+        got = collection.get(include=["documents", "metadatas"], limit=CHROMA_PAGE, offset=offset)
+        rows += list(zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True))
+        if len(got["ids"]) < CHROMA_PAGE:
+            return rows
+        offset += CHROMA_PAGE
 
 
 POLE_RE = re.compile(r"\bp[ôo]le", re.I)

@@ -38,6 +38,7 @@ from indexing.chunking import chunk_units
 from indexing.parse import ParseReport, parse_corpus
 
 WRITE_BATCH = 256
+READ_PAGE = 5_000
 
 
 @dataclass
@@ -166,11 +167,13 @@ def _previous_embeddings(client, previous: IndexState | None, model: str, chunks
     except Exception:
         return {}
     wanted = {c.chunk_id: c.content_hash for c in chunks}
-    got = old.get(ids=list(wanted), include=["embeddings", "metadatas"])
+    ids = list(wanted)
     out = {}
-    for cid, emb, meta in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True):
-        if meta and meta.get("content_hash") == wanted.get(cid):
-            out[cid] = [float(x) for x in emb]
+    for start in range(0, len(ids), READ_PAGE):  # paged: SQLite caps the variables of one query
+        got = old.get(ids=ids[start : start + READ_PAGE], include=["embeddings", "metadatas"])
+        for cid, emb, meta in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True):
+            if meta and meta.get("content_hash") == wanted.get(cid):
+                out[cid] = [float(x) for x in emb]
     return out
 
 
