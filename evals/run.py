@@ -111,7 +111,8 @@ def evaluate(questions: list[Question], ask: Asker, corpus: CorpusText, article_
     return records
 
 
-def _pct(values: list[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
+    """Linear-interpolated percentile, ``p`` in 0..1."""
     if not values:
         return 0.0
     values = sorted(values)
@@ -147,8 +148,8 @@ def summarize(records: list[Record]) -> dict[str, Any]:
             "refusal_precision": len(true_refusals) / len(predicted_refusals) if predicted_refusals else None,
             "refusal_recall": len(true_refusals) / len(expected_refusals) if expected_refusals else None,
             "tool_accuracy": sum(tools) / len(tools) if tools else None,
-            "latency_p50_ms": round(_pct(lat, 0.5), 1),
-            "latency_p95_ms": round(_pct(lat, 0.95), 1),
+            "latency_p50_ms": round(percentile(lat, 0.5), 1),
+            "latency_p95_ms": round(percentile(lat, 0.95), 1),
         }
 
     by_cat: dict[str, list[Record]] = defaultdict(list)

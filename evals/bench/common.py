@@ -77,17 +77,14 @@ def machine() -> dict[str, Any]:
     }
 
 
+from evals.run import percentile  # noqa: E402
+
 # -- statistics ------------------------------------------------------------------------------------
 
 
 def pct(values: list[float], p: float) -> float:
-    """Linear-interpolated percentile (p in 0..1), same definition as ``evals.run._pct``."""
-    if not values:
-        return 0.0
-    v = sorted(values)
-    k = (len(v) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+    """Linear-interpolated percentile (p in 0..1): the evaluation runner's definition."""
+    return percentile(values, p)
 
 
 def dist(values_ms: list[float]) -> dict[str, float]:
