@@ -2,13 +2,15 @@
 
     python evals/bench/http_bench.py                          # all parts
     python evals/bench/http_bench.py --parts latency,cold     # some parts
-    python evals/bench/http_bench.py --server-env OMP_NUM_THREADS=1 --name http-omp1   # a what-if run
+    python evals/bench/http_bench.py --server-env CPP_ASSISTANT_QUERY_THREADS=2 --name http-threads2   # a what-if run
 
 - cold: spawn → ``/health`` 200 → first ``POST /v1/ask`` answered.
 - latency: sequential ``POST /v1/ask`` for every evaluation question (after a warm-up), p50/p95/p99.
 - throughput: answered requests/s at concurrency 1, 8, 32, against 1 and 2 uvicorn workers; the load comes from
   ``loadgen.py`` in its own process; each run is bounded by a request count and a time limit.
 - memory: RSS of the server process when ready, after a warm-up, and after 1 000 requests (growth bound 5 %).
+- ab (what-if, not in the default parts): the server with ``--server-env`` (default ``CPP_ASSISTANT_QUERY_THREADS=2``) against
+  the plain server, alternated, 2 workers at concurrency 8, so both arms see the same background load.
 
 The server runs with the rate limit off (``CPP_ASSISTANT_RATE_LIMIT_PER_MINUTE=0``), no API key, its audit log in a
 temporary file, and on the index built by ``build_bench.py`` (``/tmp/cpp-bench/ref-index``).
@@ -221,6 +223,30 @@ def throughput(data_dir: Path, workers_list: list[int], levels: list[int], reque
     return out
 
 
+def ab(data_dir: Path, env: dict[str, str], workers: int, concurrency: int, requests: int, repeat: int, ui: bool) -> dict[str, Any]:
+    """A/B of a server environment (e.g. OMP_NUM_THREADS=1) against none, alternated ``repeat`` times."""
+    arms: dict[str, list[dict[str, Any]]] = {"default": [], " ".join(f"{k}={v}" for k, v in env.items()): []}
+    for _ in range(repeat):
+        for label, extra in zip(arms, ({}, env), strict=True):
+            s = Server(data_dir, workers, ui, extra)
+            try:
+                s.wait_ready()
+                run_loadgen(s.url, max(2, workers * 2), 40, 60)
+                load = loadavg()[0]
+                r = run_loadgen(s.url, concurrency, requests, 60, offset=concurrency)
+                r["loadavg_before"] = load
+                arms[label].append(r)
+                log(f"  {label}: {r['answered_per_s']} req/s, errors {r['errors']}, p50/p95 {r['latency']['p50_ms']}/{r['latency']['p95_ms']} ms (load {load:.1f})")
+            finally:
+                s.stop()
+    return {
+        "workers": workers, "concurrency": concurrency, "requests": requests,
+        "arms": {k: {"req_per_s": [r["answered_per_s"] for r in v], "median_req_per_s": sorted(r["answered_per_s"] for r in v)[len(v) // 2],
+                     "errors": sum(r["errors"] for r in v), "p50_ms": [r["latency"]["p50_ms"] for r in v], "runs": v}
+                 for k, v in arms.items()},
+    }
+
+
 def memory(data_dir: Path, n: int, ui: bool, extra_env: dict[str, str], warmup: int = 250) -> dict[str, Any]:
     s = Server(data_dir, 1, ui, extra_env)
     try:
@@ -275,6 +301,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--memory-warmup", type=int, default=250, help="≥ 233: every evaluation question (and its code path) seen once")
     ap.add_argument("--no-ui", action="store_true", help="serve without the Gradio chat")
     ap.add_argument("--server-env", action="append", default=[], help="KEY=VALUE for the server (what-if runs)")
+    ap.add_argument("--ab-repeat", type=int, default=3, help="alternations of the A/B part")
     ap.add_argument("--name", default="http")
     args = ap.parse_args(argv)
     if not (args.data_dir / "current.json").is_file():
@@ -297,6 +324,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         log("HTTP throughput")
         result["throughput"] = throughput(args.data_dir, [int(w) for w in args.workers.split(",")],
                                           [int(c) for c in args.levels.split(",")], args.requests, args.max_seconds, ui, extra)
+    if "ab" in parts:
+        env = extra or {"CPP_ASSISTANT_QUERY_THREADS": "2"}
+        log(f"A/B server env {env} vs default, 2 workers, concurrency 8, alternated {args.ab_repeat}×")
+        result["ab"] = ab(args.data_dir, env, 2, 8, args.requests, args.ab_repeat, ui)
     if "memory" in parts:
         log(f"server RSS over {args.memory_requests} requests")
         result["memory"] = memory(args.data_dir, args.memory_requests, ui, extra, args.memory_warmup)

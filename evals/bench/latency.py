@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import defaultdict
@@ -101,6 +102,36 @@ def warm(assistant, questions: list[dict[str, Any]], rounds: int) -> dict[str, A
         "ask_steps_ms": {k: dist(v) for k, v in steps.items()},
         "search_parts_ms": {"embed_query": dist(embed_ms), "dense (embed + chroma)": dist(dense_ms), "lexical (BM25)": dist(lex_ms)},
         "targets": {"ask_p50_ms": 60, "ask_p95_ms": 150},
+    }
+
+
+def threads_ab(assistant, questions: list[dict[str, Any]], rounds: int, default: int) -> dict[str, Any]:
+    """A/B of torch intra-op threads (``default``, torch's own default = the cores, vs 1 = ``query_threads``'s
+    default), interleaved question by question so both arms see the same background load."""
+    import torch
+
+    current = torch.get_num_threads()
+    arms = sorted({default, 1}, reverse=True)
+    ask_ms: dict[int, list[float]] = {n: [] for n in arms}
+    embed_ms: dict[int, list[float]] = {n: [] for n in arms}
+    loads = []
+    try:
+        for _ in range(rounds):
+            for q in questions:
+                for n in arms:
+                    torch.set_num_threads(n)
+                    t = time.perf_counter()
+                    assistant.search.embeddings.embed_query(q["question"])
+                    embed_ms[n].append((time.perf_counter() - t) * 1000)
+                    t = time.perf_counter()
+                    assistant.ask(q["question"], q.get("history") or [])
+                    ask_ms[n].append((time.perf_counter() - t) * 1000)
+            loads.append(loadavg()[0])
+    finally:
+        torch.set_num_threads(current)
+    return {
+        "rounds": rounds, "loadavg_during": loads,
+        "arms": {f"{n} thread(s)": {"ask": dist(ask_ms[n]), "embed_query": dist(embed_ms[n])} for n in arms},
     }
 
 
@@ -203,7 +234,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--cold-repeat", type=int, default=2)
     ap.add_argument("--name", default="latency", help="result file stem")
-    ap.add_argument("--torch-threads", type=int, help="what-if: torch.set_num_threads(N) in this process after loading")
+    ap.add_argument("--torch-threads", type=int,
+                    help="what-if: torch.set_num_threads(N) after load_assistant (which applies settings.query_threads)")
     args = ap.parse_args(argv)
     parts = args.parts.split(",")
     if not (args.data_dir / "current.json").is_file():
@@ -214,7 +246,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         log("cold start (fresh process → first answer)")
         result["cold"] = cold(args.data_dir, args.cold_repeat)
         log(f"  {result['cold']['best']}")
-    if "warm" in parts or "baselines" in parts or "quality" in parts:
+    if {"warm", "baselines", "quality", "threads-ab"} & set(parts):
         from assistant.chain import load_assistant
 
         settings = settings_for(args.data_dir)
@@ -234,6 +266,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"ask p50/p95/p99 {w['ask']['p50_ms']}/{w['ask']['p95_ms']}/{w['ask']['p99_ms']} ms")
             log("  steps p50: " + ", ".join(f"{k} {v['p50_ms']}" for k, v in w["ask_steps_ms"].items()))
             log("  search parts p50: " + ", ".join(f"{k} {v['p50_ms']}" for k, v in w["search_parts_ms"].items()))
+        if "threads-ab" in parts:
+            log(f"torch threads A/B, interleaved ({len(questions)} questions × {args.rounds})")
+            result["threads_ab"] = threads_ab(assistant, questions, args.rounds, os.cpu_count() or 2)
+            for arm, v in result["threads_ab"]["arms"].items():
+                log(f"  {arm}: ask p50/p95/p99 {v['ask']['p50_ms']}/{v['ask']['p95_ms']}/{v['ask']['p99_ms']} ms, "
+                    f"embed_query p50/p95 {v['embed_query']['p50_ms']}/{v['embed_query']['p95_ms']} ms")
         if "quality" in parts:
             result["quality"] = quality(assistant, settings, questions)
             log(f"  quality on {args.data_dir}: {result['quality']}")
