@@ -7,6 +7,7 @@ naming an article matches that article's references exactly.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -114,9 +115,13 @@ def _join_article_numbers(text: str) -> str:
     return re.sub(r"\b([RDAL])\s?\.\s?(\d)", lambda m: m.group(1) + m.group(2), text, flags=re.I)
 
 
+_stemmer_lock = threading.Lock()  # snowball stemmers are not thread-safe (API threads stem concurrently)
+
+
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    with _stemmer_lock:
+        return _stemmer.stemWord(word)
 
 
 def tokenize(text: str) -> list[str]:
