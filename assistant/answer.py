@@ -30,6 +30,8 @@ class Answer:
     standalone_question: str = ""  # the question after follow-up resolution
     retrieved: list[dict[str, Any]] = field(default_factory=list)  # units (id, doc, article/section), best first
     generator: str = "extractive"
+    summary: str | None = None  # the « Réponse » line: plain text with its pinpoint reference; None when refused
+    degraded: str | None = None  # why the answer was computed in a degraded mode, else None
 
     def cited_articles(self) -> list[str]:
         return [c.article for c in self.citations if c.article and c.role == "source"]
@@ -44,4 +46,6 @@ class Answer:
             "standalone_question": self.standalone_question,
             "retrieved": self.retrieved,
             "generator": self.generator,
+            "summary": self.summary,
+            "degraded": self.degraded,
         }

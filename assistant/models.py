@@ -152,6 +152,8 @@ class Citation:
     unverified: bool = False  # article number not confirmed by the reference tables
     role: Literal["source", "renvoi"] = "source"  # "renvoi": an article the quoted passages refer to
     in_corpus: bool = True  # False: a referenced article absent from the corpus (quote = the passage citing it)
+    alinea: int | None = None  # 1-based alinéa of a code article the quote comes from (None: circulaire, or whole article)
+    code: str | None = None  # for a renvoi to another code: its name (« code pénal »); None for the CPP
 
     def label(self) -> str:
         """« CPP, art. 706-88 (version en vigueur au 15/08/2022) »."""

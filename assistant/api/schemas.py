@@ -82,6 +82,8 @@ class CitationOut(BaseModel):
         "source", examples=["source", "renvoi"], description="« source » : passage qui fonde la réponse ; « renvoi » : article mentionné par un passage cité."
     )
     in_corpus: bool = Field(True, description="false : article mentionné mais absent du corpus (la citation est le passage qui le mentionne).")
+    alinea: int | None = Field(None, description="Alinéa de l'article d'où vient le passage (1 = premier alinéa) ; null pour une circulaire.")
+    code: str | None = Field(None, description="Pour un renvoi à un autre code : son nom (« code pénal ») ; null pour le CPP.")
 
 
 class ToolCallOut(BaseModel):
@@ -110,6 +112,8 @@ class AskResponse(BaseModel):
     standalone_question: str = Field("", description="La question reformulée de façon autonome (questions de suivi).")
     retrieved: list[RetrievedUnit] = Field(default_factory=list, description="Unités retrouvées, de la plus pertinente à la moins pertinente.")
     generator: str = Field("extractive", description="Générateur de la réponse : « extractive » ou « openai ».")
+    summary: str | None = Field(None, description="La réponse courte (ligne « Réponse »), en texte brut, avec sa référence précise ; null si refus.")
+    degraded: str | None = Field(None, description="Pourquoi la réponse a été calculée en mode dégradé (ex. recherche sémantique indisponible), sinon null.")
 
 
 class SearchResult(BaseModel):
