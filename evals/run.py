@@ -1,8 +1,10 @@
 """Evaluation runner: ask every question of a set (in process or against a live API) and measure the answers.
 
-Metrics (overall and per category), as defined in ``shared/design/eval_format.md``: retrieval recall@1/5/10 and
-MRR on the expected articles/sections, citation hit rate, unsupported-citation rate, fact accuracy, refusal
-precision/recall, tool accuracy, latency p50/p95. Writes a JSON and a Markdown report.
+Metrics (overall, per category and per tag), as defined in ``docs/eval_format.md``: retrieval recall@1/5/10 and
+MRR on the expected articles/sections, citation hit rate, *lead* (the first source cited is an expected one),
+unsupported-citation rate, citations of another code labelled CPP, fact accuracy, refusal precision/recall, tool
+accuracy, median answer length, latency p50/p95. Writes a JSON and a Markdown report with one record per question
+(question, expected, first line of the answer, verdict), so that a failure can be read, not only counted.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Question:
     question: str
     history: list[dict[str, str]]
     expected: dict[str, Any]
+    tags: list[str] = field(default_factory=list)
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -38,7 +41,7 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             d = json.loads(line)
-            out.append(Question(d["id"], d["category"], d["question"], d.get("history") or [], d["expected"]))
+            out.append(Question(d["id"], d["category"], d["question"], d.get("history") or [], d["expected"], list(d.get("tags") or [])))
         except (ValueError, KeyError) as exc:
             raise ValueError(f"{path.name}, ligne {n} : question illisible ({exc}).") from exc
     return out
@@ -71,6 +74,8 @@ class Record:
     latency_ms: float
     rank: int | None = None  # 1-based rank of the first expected unit among retrieved units
     cited_expected: bool = False
+    lead_ok: bool | None = None  # the first source cited is an expected unit (answerable questions with units)
+    other_code_as_cpp: list[str] = field(default_factory=list)  # renvois to another code labelled as CPP
     unsupported: list[str] = field(default_factory=list)
     citations: int = 0
     marked_out_of_corpus: int = 0
@@ -91,7 +96,11 @@ def evaluate(questions: list[Question], ask: Asker, corpus: CorpusText, article_
                 if _matches(item, q):
                     rec.rank = i
                     break
-            rec.cited_expected = any(_matches(c, q) for c in resp.get("citations", []) if c.get("role", "source") == "source")
+            sources = [c for c in resp.get("citations", []) if c.get("role", "source") == "source"]
+            rec.cited_expected = any(_matches(c, q) for c in sources)
+            if not exp.get("refused"):
+                rec.lead_ok = bool(sources) and _matches(sources[0], q) and not resp.get("refused")
+        rec.other_code_as_cpp = other_code_labelled_cpp(resp.get("citations", []))
         for c in resp.get("citations", []):
             rec.citations += 1
             if c.get("in_corpus") is False:
@@ -109,6 +118,24 @@ def evaluate(questions: list[Question], ask: Asker, corpus: CorpusText, article_
             rec.tool_ok = any(c["name"] == exp["tool"]["name"] and _subset(exp["tool"].get("result", {}), c.get("result", {})) for c in calls)
         records.append(rec)
     return records
+
+
+_OTHER_CODE_AFTER = re.compile(r"^(?:\s*(?:,|et|à)\s*(?:[LRD]\.?\s*)?\d+(?:-\d+)*)*\s+(?:du|de la|de l.)\s+(code|loi|ordonnance|décret|convention|règlement|statut)\b(?!\s+de\s+procédure\s+pénale)", re.I)
+
+
+def other_code_labelled_cpp(citations: list[dict[str, Any]]) -> list[str]:
+    """Renvois presented as CPP articles although the quote that makes them names another text (« 324-1 du code pénal »)."""
+    out = []
+    for c in citations:
+        if c.get("role") != "renvoi" or c.get("code") or not c.get("article"):
+            continue
+        for other in citations:
+            quote = other.get("quote") or ""
+            for m in re.finditer(rf"(?<![\d-]){re.escape(c['article'].lstrip('LRD'))}(?![\d-])", quote):
+                if _OTHER_CODE_AFTER.match(quote[m.end():]):
+                    out.append(c["article"])
+                    break
+    return sorted(set(out))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -134,6 +161,8 @@ def summarize(records: list[Record]) -> dict[str, Any]:
         facts = [r.facts_ok for r in recs if r.facts_ok is not None]
         tools = [r.tool_ok for r in recs if r.tool_ok is not None]
         lat = [r.latency_ms for r in recs]
+        leads = [r.lead_ok for r in recs if r.lead_ok is not None]
+        lengths = [len(r.response.get("answer", "")) for r in recs if not r.response.get("refused")]
         return {
             "questions": len(recs),
             "recall@1": sum(1 for k in ranks if k and k <= 1) / n if n else None,
@@ -141,9 +170,14 @@ def summarize(records: list[Record]) -> dict[str, Any]:
             "recall@10": sum(1 for k in ranks if k and k <= 10) / n if n else None,
             "mrr": sum(1 / k for k in ranks if k) / n if n else None,
             "citation_hit_rate": sum(r.cited_expected for r in answerable) / n if n else None,
+            "lead": sum(leads) / len(leads) if leads else None,
             "citations": cits,
             "unsupported_citation_rate": sum(len(r.unsupported) for r in recs) / cits if cits else 0.0,
             "marked_out_of_corpus": sum(r.marked_out_of_corpus for r in recs),
+            "other_code_as_cpp": sum(len(r.other_code_as_cpp) for r in recs),
+            "false_refusal_rate": (sum(1 for r in recs if r.response.get("refused") and not r.q.expected.get("refused"))
+                                   / max(1, sum(1 for r in recs if not r.q.expected.get("refused")))),
+            "answer_chars_median": statistics.median(lengths) if lengths else None,
             "fact_accuracy": sum(facts) / len(facts) if facts else None,
             "refusal_precision": len(true_refusals) / len(predicted_refusals) if predicted_refusals else None,
             "refusal_recall": len(true_refusals) / len(expected_refusals) if expected_refusals else None,
@@ -155,30 +189,59 @@ def summarize(records: list[Record]) -> dict[str, Any]:
     by_cat: dict[str, list[Record]] = defaultdict(list)
     for r in records:
         by_cat[r.q.category].append(r)
-    return {"overall": block(records), "per_category": {c: block(rs) for c, rs in sorted(by_cat.items())}}
+    by_tag: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        for tag in r.q.tags:
+            by_tag[tag].append(r)
+    return {
+        "overall": block(records),
+        "per_category": {c: block(rs) for c, rs in sorted(by_cat.items())},
+        "per_tag": {t: block(rs) for t, rs in sorted(by_tag.items())},
+    }
 
 
-def failures(records: list[Record]) -> list[dict[str, Any]]:
+def verdicts(records: list[Record]) -> list[dict[str, Any]]:
+    """One line per question: what was asked and expected, how the answer opens, and whether it holds."""
     out = []
     for r in records:
-        problems = []
-        exp = r.q.expected
-        if not exp.get("refused") and (exp.get("articles") or exp.get("sections")) and (r.rank is None or r.rank > 5):
-            problems.append(f"unité attendue hors du top 5 (rang {r.rank})")
-        if bool(exp.get("refused")) != bool(r.response.get("refused")):
-            problems.append("refus attendu" if exp.get("refused") else "refus à tort")
-        if r.facts_ok is False:
-            problems.append("fait manquant")
-        if r.tool_ok is False:
-            problems.append("outil incorrect")
-        problems += r.unsupported
-        if problems:
-            out.append({"id": r.q.id, "category": r.q.category, "problems": problems})
+        answer = r.response.get("answer", "")
+        first = next((line.strip() for line in answer.splitlines() if line.strip()), "")
+        sources = [c for c in r.response.get("citations", []) if c.get("role", "source") == "source"]
+        problems = _problems(r)
+        out.append({
+            "id": r.q.id, "category": r.q.category, "tags": r.q.tags, "question": r.q.question,
+            "expected": r.q.expected, "first_line": first[:300], "refused": bool(r.response.get("refused")),
+            "first_source": (sources[0].get("article") or sources[0].get("section")) if sources else None,
+            "answer_chars": len(answer), "verdict": "ok" if not problems else "; ".join(problems),
+        })
     return out
 
 
-METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "citation_hit_rate", "unsupported_citation_rate",
-           "fact_accuracy", "refusal_precision", "refusal_recall", "tool_accuracy", "latency_p50_ms", "latency_p95_ms")
+def _problems(r: Record) -> list[str]:
+    problems = []
+    exp = r.q.expected
+    if not exp.get("refused") and (exp.get("articles") or exp.get("sections")) and (r.rank is None or r.rank > 5):
+        problems.append(f"unité attendue hors du top 5 (rang {r.rank})")
+    if bool(exp.get("refused")) != bool(r.response.get("refused")):
+        problems.append("refus attendu" if exp.get("refused") else "refus à tort")
+    if r.facts_ok is False:
+        problems.append("fait manquant")
+    if r.tool_ok is False:
+        problems.append("outil incorrect")
+    if r.lead_ok is False and not r.response.get("refused"):
+        problems.append("première source non attendue")
+    problems += r.unsupported
+    problems += [f"renvoi {a} étiqueté CPP (autre code)" for a in r.other_code_as_cpp]
+    return problems
+
+
+def failures(records: list[Record]) -> list[dict[str, Any]]:
+    return [{"id": r.q.id, "category": r.q.category, "problems": p} for r in records if (p := _problems(r))]
+
+
+METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "citation_hit_rate", "lead", "unsupported_citation_rate",
+           "other_code_as_cpp", "fact_accuracy", "refusal_precision", "refusal_recall", "false_refusal_rate",
+           "tool_accuracy", "answer_chars_median", "latency_p50_ms", "latency_p95_ms")
 
 
 def _fmt(v: Any) -> str:
@@ -196,9 +259,20 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["", "## Par catégorie (système)", "", "| catégorie | n | " + " | ".join(METRICS) + " |", "|---|---|" + "---|" * len(METRICS)]
     for cat, s in report["summary"]["per_category"].items():
         lines.append(f"| {cat} | {s['questions']} | " + " | ".join(_fmt(s.get(m)) for m in METRICS) + " |")
+    if report["summary"].get("per_tag"):
+        lines += ["", "## Par étiquette (système)", "", "| étiquette | n | " + " | ".join(METRICS) + " |", "|---|---|" + "---|" * len(METRICS)]
+        for tag, s in report["summary"]["per_tag"].items():
+            lines.append(f"| {tag} | {s['questions']} | " + " | ".join(_fmt(s.get(m)) for m in METRICS) + " |")
     if report.get("failures"):
         lines += ["", "## Échecs (système)", ""]
         lines += [f"- `{f['id']}` ({f['category']}) : {'; '.join(f['problems'])}" for f in report["failures"]]
+    if report.get("records"):
+        lines += ["", "## Réponses, question par question", "", "| id | question | attendu | première ligne de la réponse | verdict |", "|---|---|---|---|---|"]
+        for v in report["records"]:
+            exp = v["expected"]
+            want = "refus" if exp.get("refused") else ", ".join(exp.get("articles", []) + [str(s.get("section") or s["doc_id"]) for s in exp.get("sections", [])])
+            cells = [v["id"], v["question"], want, ("[refus] " if v["refused"] else "") + v["first_line"][:160], v["verdict"]]
+            lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -223,6 +297,3 @@ def write_reports(report: dict[str, Any], out_dir: Path, stem: str) -> tuple[Pat
     md.write_text(markdown(report), encoding="utf-8")
     return js, md
 
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else 0.0
