@@ -6,6 +6,7 @@ Built by indexing (``indexing.build``) and saved as JSON next to the Chroma coll
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from rapidfuzz import process as fuzz_process
 
 from assistant.errors import UnknownArticleError
 from assistant.models import DocumentInfo, PoleRow, Unit, normalize_article_ref
+
+SCOPE_LIST_MIN_CITERS = 4
 
 
 @dataclass
@@ -72,6 +75,53 @@ class Catalog:
             if u.doc_id == doc_id and u.section == section:
                 return u
         return None
+
+    # -- the cross-reference graph ------------------------------------------------------------
+
+    def cites(self, unit: Unit) -> set[str]:
+        """The CPP articles a unit refers to (« l'une des infractions entrant dans le champ de l'article 706-73 »)."""
+        graph = self.__dict__.setdefault("_cites", {})
+        if unit.unit_id not in graph:
+            from assistant.references import referenced_articles
+
+            graph[unit.unit_id] = set(referenced_articles(unit.text))
+        return graph[unit.unit_id]
+
+    def cited_by_count(self, article: str) -> int:
+        """How many units refer to an article (its in-degree in the cross-reference graph)."""
+        counts = self.__dict__.get("_in_degree")
+        if counts is None:
+            counts = {}
+            for u in self.units:
+                for number in self.cites(u):
+                    counts[number] = counts.get(number, 0) + 1
+            self.__dict__["_in_degree"] = counts
+        return counts.get(article, 0)
+
+    @staticmethod
+    def is_enumeration(unit: Unit) -> bool:
+        """A list article: most of its alinéas are numbered items « 1° … »."""
+        items = sum(1 for al in unit.alineas if re.match(r"^\d+° ", al))
+        return items >= 5 and items >= 0.6 * len(unit.alineas)
+
+    def is_scope_list(self, unit: Unit) -> bool:
+        """A list of offences that other articles apply to (706-73, 706-73-1, 706-47…): an enumeration many cite."""
+        return bool(unit.article) and self.is_enumeration(unit) and self.cited_by_count(unit.article or "") >= SCOPE_LIST_MIN_CITERS
+
+    def scope_text(self, unit: Unit) -> str:
+        """What a unit covers, folded: its title, headings and text, its circulaire's title, and the offences of the
+        lists it refers to (706-88 covers drug trafficking through the 3° of 706-73)."""
+        cache = self.__dict__.setdefault("_scope", {})
+        if unit.unit_id not in cache:
+            from assistant.tools.text import fold
+
+            parts = [unit.title, " ".join(unit.hierarchy), unit.text]
+            if unit.kind == "circulaire":
+                parts.append(self.document(unit.doc_id).title)
+            for number in sorted(self.cites(unit)):
+                parts += [u.text for u in self.units_for_article(number) if not u.abrogated and self.is_enumeration(u)]
+            cache[unit.unit_id] = fold(" ".join(parts))
+        return cache[unit.unit_id]
 
     # -- persistence -------------------------------------------------------------------------
 

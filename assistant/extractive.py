@@ -1,8 +1,15 @@
 """The default answer generator: deterministic and extractive. It never writes a legal rule in its own words.
 
-It picks, in the best retrieved units, the sentences that share the most (rare) words with the question — with a
-preference for sentences stating durations when the question asks "how long / until when" — and quotes them
-verbatim, each followed by its reference « CPP, art. 706-88 (version en vigueur au 15/08/2022) ».
+An answer has three parts, all verbatim:
+
+- **Réponse**: the one sentence that answers, chosen *across* the candidate units by the kind of answer asked
+  (a duration question leads with the sentence stating the duration, « qui » with the one naming the authority,
+  a question in the negative with the sentence in the negative…), with its pinpoint reference
+  « CPP, art. 706-88, al. 6 (version en vigueur au 15/08/2022) »;
+- **Fondement**: at most four passages, those of the answering article first, then of the other candidates that
+  bear on the question (an enumeration item comes with its chapeau; a footnote called by a quoted sentence of a
+  circulaire is shown);
+- **Voir aussi**: the articles the quoted passages refer to, without quotes (another code is named as such).
 """
 
 from __future__ import annotations
@@ -12,52 +19,56 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.analysis import QuestionAnalysis, concept_polarity
+from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.french import expand_abbreviations, tokenize
+from assistant.grounding import (
+    Prepared,
+    basis_of,
+    refuse,
+    renvois,
+    retrieved_ids,
+    split_sentences,
+    unit_citation,
+    unit_of_basis,
+)
 from assistant.models import Citation, Unit
+from assistant.retrieval import Hit
+from assistant.tools.router import ToolCall, describe_result
+from assistant.tools.text import fold
+from assistant.verbatim import CorpusText
+from assistant.vocabulary import vocabulary
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀÂÉÈÊÎÔÛÇ«0-9IVX])")
-_ABBREV_END = re.compile(r"(?:\bart|\bal|\bn°|\bp|\bcf|\b[A-Z]|\bL|\bR|\bD)\.$")
-QUANTITY_Q = re.compile(r"\b(combien|durée|duree|délai|delai|jusqu|quand|maxim|minim|au plus tard|temps|fréquence|frequence)", re.I)
 QUANTITY_S = re.compile(
-    r"\b(heures?|jours?|mois|ans|années?|semaines?|délai|durée|vingt|quarante|quatre-vingt|trente|soixante|huit|dix|"
-    r"quinze|renouvel\w*|prolong\w*|\d+)\b",
+    r"\b(heures?|jours?|mois|ans|années?|semaines?|délai|durée|renouvel\w*|prolong\w*|excéder|au plus|au maximum|"
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\b",
     re.I,
 )
-WHOLE_ARTICLE_Q = re.compile(r"\b(que (dit|prévoit|prevoit|contient|énonce)|texte de l|contenu de l|lire l|cite[rz]? l)", re.I)
+AUTHORITY_S = re.compile(
+    r"\b(procureur|juge|magistrat|président|chambre|tribunal|cour|ministre|officier|agent|greffe|greffier|service|"
+    r"agence|commission|directeur|préfet|autorité|parquet|juridiction|avocat)s?\b",
+    re.I,
+)
+CONDITION_S = re.compile(r"\b(lorsque|lorsqu|si|sauf|à condition|en cas|dès lors|sous réserve|qu'après|que si|uniquement|seulement)\b", re.I)
+POSSIBILITY_S = re.compile(r"\b(peut|peuvent|ne peut|ne peuvent|est interdit|sont interdits|autorise|autoriser|possible)\b", re.I)
+_NOT_AN_ANSWER = re.compile(r"^(TITRE|OBJET|MINIST|DESTINATAIRE|R[ÉE]F[ÉE]RENCE|ANNEXE)|^[A-ZÉ][\w-]+, le \d", re.I)
+KIND_SENTENCE = {"duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S, "possibility": POSSIBILITY_S}
+KIND_BONUS = {"duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15}
+ACT_BONUS = 1.3
+CHAPEAU_FACTOR = 0.8
+POLARITY_BONUS = 1.4
+LENGTH_PENALTY = 0.25
+PRIOR_EXPONENT = 1.0
+CROSS_UNIT_MARGIN = 1.3  # measured on evals/questions.jsonl: 1.0 → lead 0.703, 1.3 → 0.717, never → 0.698  # weight of the retrieval rank in the choice of the answering sentence
+MAX_PASSAGES = 4  # Réponse included
+QUOTE_BUDGET = 850  # characters of Fondement quotes beyond the Réponse (median answer ≤ 1,200 characters)
+SAME_UNIT_PASSAGES = 2  # other sentences of the answering unit
+SAME_UNIT_RATIO = 0.25  # … when they score at least this share of the answering sentence
 MAX_WHOLE_ARTICLE_CHARS = 1600
-SHORT_UNIT_CHARS = 900  # the best unit is quoted whole when it is this short: a partial quote would hide conditions
-MAX_UNITS = 3
-FIRST_UNIT_SENTENCES = 4
-OTHER_UNIT_SENTENCES = 2
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of an alinéa, without cutting after « art. », « n° », « L. »…"""
-    out: list[str] = []
-    for piece in _SENTENCE_END.split(text):
-        if out and _ABBREV_END.search(out[-1]):
-            out[-1] = f"{out[-1]} {piece}"
-        else:
-            out.append(piece)
-    return [s.strip() for s in out if s.strip()]
-
-
-def _scored_sentences(unit: Unit, q_terms: set[str], wants_quantity: bool, idf: Callable[[str], float]) -> list[tuple[float, int, str]]:
-    scored: list[tuple[float, int, str]] = []
-    for alinea in unit.alineas:
-        for sentence in split_sentences(alinea):
-            terms = set(tokenize(sentence))
-            score = sum(idf(t) for t in q_terms & terms)
-            if wants_quantity and QUANTITY_S.search(sentence):
-                score *= 1.5
-            score /= 1 + math.log1p(max(len(terms) - 25, 0)) / 4  # a very long sentence dilutes its matches
-            scored.append((score, len(scored), sentence))
-    return scored
-
-
-def _best_score(unit: Unit, q_terms: set[str], wants_quantity: bool, idf: Callable[[str], float]) -> float:
-    return max((s for s, _, _ in _scored_sentences(unit, q_terms, wants_quantity, idf)), default=0.0)
+SHORT_UNIT_CHARS = 450  # an answering article this short is quoted whole: a partial quote would hide conditions
+PAGE_BREAK_MARK = " […] "
+NOTICE = "_Extraits cités mot pour mot ; vérifiez le texte intégral avant toute décision._"
 
 
 @dataclass
@@ -65,85 +76,251 @@ class Passage:
     unit: Unit
     quote: str
     score: float
+    rank: int  # the unit's rank among the candidates
+    order: int  # position of the sentence in its unit
 
 
-def unit_citation(unit: Unit, catalog: Catalog, quote: str, role: str = "source") -> Citation:
-    doc = catalog.document(unit.doc_id)
-    return Citation(
-        doc_id=unit.doc_id, doc_title=doc.short_title if unit.kind == "circulaire" else doc.title, kind=unit.kind,
-        article=unit.article, section=unit.section, version_date=unit.version_date, quote=quote, unit_id=unit.unit_id,
-        hierarchy=unit.hierarchy, abrogated=unit.abrogated, unverified=unit.unverified, role=role,  # type: ignore[arg-type]
-    )
+class ExtractiveGenerator:
+    """Deterministic, extractive answers from the grounded candidates (see the module docstring)."""
 
+    name = "extractive"
 
-def reference_label(unit: Unit, catalog: Catalog) -> str:
-    """« CPP, art. 706-88 (version en vigueur au 15/08/2022) » / « Circulaire du 5 mars 2025…, § 1.1 »."""
-    return unit_citation(unit, catalog, "").label()
+    def __init__(self, catalog: Catalog, idf: Callable[[str], float], corpus: CorpusText | None = None) -> None:
+        self.catalog = catalog
+        self.idf = idf
+        self.corpus = corpus  # the raw sources: a quote that crosses a page break is cut into verbatim pieces
 
+    def generate(self, p: Prepared) -> Answer:
+        if p.refusal:
+            return refuse(p, self.catalog, p.refusal)
+        if p.tool is not None:
+            return self.tool_answer(p, p.tool)
+        assert p.analysis is not None
+        whole = p.analysis.kind == "text" and any(h.pinned for h in p.candidates)
+        passages = self.whole_articles(p) if whole else self.select(p.analysis, p.standalone, p.candidates)
+        if not passages:
+            return refuse(p, self.catalog, None)
+        return self.compose(p, passages, whole)
 
-def select_passages(question: str, units: list[Unit], idf: Callable[[str], float], whole: bool = False) -> list[Passage]:
-    """The best sentences of each unit for the question (at most three for the first unit, two for the others)."""
-    q_terms = set(tokenize(expand_abbreviations(question)))
-    wants_quantity = bool(QUANTITY_Q.search(question))
-    passages: list[Passage] = []
-    for rank, unit in enumerate(units):
-        # Whole quotes for code articles only: a circulaire section's paragraphs may be separated in the source by
-        # footnotes, and a quote must be one contiguous passage of the source.
-        short = rank == 0 and len(unit.text) <= SHORT_UNIT_CHARS
-        if unit.kind == "code" and ((whole and len(unit.text) <= MAX_WHOLE_ARTICLE_CHARS) or short):
-            passages.append(Passage(unit, unit.text, 1.0 if whole else _best_score(unit, q_terms, wants_quantity, idf)))
-            continue
-        scored = _scored_sentences(unit, q_terms, wants_quantity, idf)
-        limit = FIRST_UNIT_SENTENCES if rank == 0 else OTHER_UNIT_SENTENCES
-        best = sorted(scored, key=lambda t: (-t[0], t[1]))[:limit]
-        best = [b for b in best if b[0] > 0] or best[:1]
-        for score, _pos, sentence in sorted(best, key=lambda t: t[1]):
-            passages.append(Passage(unit, sentence, score))
-    return passages
+    # -- choosing the passages -------------------------------------------------------------------
 
-
-def compose(passages: list[Passage], catalog: Catalog, status_lines: list[str], whole: bool = False) -> tuple[str, list[Citation]]:
-    """A one-line synthesis (the best passage, introduced by its reference), then every quoted passage.
-
-    When whole articles are quoted (« que dit l'article … »), the synthesis only names them.
-    """
-    citations: list[Citation] = []
-    lines: list[str] = list(status_lines)
-    if passages:
-        if lines:
-            lines.append("")
-        if whole:
-            names = ", ".join(dict.fromkeys(_place(p.unit, catalog, lower=True) for p in passages))
-            lines.append(f"Texte de {names} :")
+    def select(self, a: QuestionAnalysis, question: str, candidates: list[Hit]) -> list[Passage]:
+        """The answering sentence across the candidates, then the passages that support it (at most four in all)."""
+        q_terms = set(tokenize(expand_abbreviations(question)))
+        top = candidates[0].score if candidates else 1.0
+        scored: list[Passage] = []
+        for rank, hit in enumerate(candidates):
+            prior = (max(hit.score, 1e-9) / top) ** PRIOR_EXPONENT if top > 0 else 1.0
+            if hit.pinned:
+                prior = max(prior, 1.0)
+            for order, sentence in enumerate(self._sentences(hit.unit)):
+                s = self._sentence_score(sentence, q_terms, a) * prior
+                scored.append(Passage(hit.unit, sentence, s, rank, order))
+        if not scored:
+            return []
+        pinned = {h.unit.unit_id for h in candidates if h.pinned}
+        leads = [ps for ps in scored if ps.unit.unit_id in pinned] or scored  # a named subject article answers
+        lead = max(leads, key=lambda ps: (ps.score, -ps.rank, -ps.order))
+        best_first = max((ps for ps in leads if ps.rank == leads[0].rank), key=lambda ps: (ps.score, -ps.order))
+        if lead.score < CROSS_UNIT_MARGIN * best_first.score:
+            lead = best_first  # another unit leads only when its sentence answers clearly better
+        chosen = [lead]
+        unit = lead.unit
+        if unit.kind == "code" and len(unit.text) <= SHORT_UNIT_CHARS and not unit.abrogated:
+            chosen = [lead, Passage(unit, unit.text, lead.score, lead.rank, -1)]
         else:
-            first_unit = passages[0].unit  # the best-ranked unit leads, with its best passage
-            lead = max((p for p in passages if p.unit is first_unit), key=lambda p: p.score)
-            lines.append(f"{_place(lead.unit, catalog)} : « {lead.quote} »")
-            lines.append("")
-            lines.append("**Passages cités**")
-        for p in passages:
-            lines.append("")
-            lines.append(f"> « {p.quote} »")
-            lines.append(f"> — {reference_label(p.unit, catalog)}")
-            citations.append(unit_citation(p.unit, catalog, p.quote))
-    lines.append("")
-    lines.append(
-        "_Réponse extractive : les passages sont cités mot pour mot depuis le corpus ; vérifiez le texte intégral "
-        "avant toute décision._"
-    )
-    return "\n".join(lines), citations
+            same = sorted((ps for ps in scored if ps.unit is unit and ps is not lead and ps.score >= SAME_UNIT_RATIO * lead.score),
+                          key=lambda ps: -ps.score)[:SAME_UNIT_PASSAGES]
+            chosen += same
+        acts = vocabulary().acts
+        for ps in sorted(scored, key=lambda ps: (-ps.score, ps.rank, ps.order)):
+            if len(chosen) >= MAX_PASSAGES:
+                break
+            if any(c.unit is ps.unit for c in chosen) or ps.score < 0.5 * lead.score:
+                continue
+            if a.acts and not any(acts[x].search(fold(ps.quote + " " + " ".join(ps.unit.hierarchy))) for x in a.acts):
+                continue  # a passage that does not speak of the act asked about does not bear on the question
+            kind_pattern = KIND_SENTENCE.get(a.kind)
+            if kind_pattern is not None and not kind_pattern.search(ps.quote):
+                continue  # nor one that does not state what is asked (a duration, an authority…)
+            chosen.append(ps)
+        return self._within_budget(self._with_chapeaux(chosen[:MAX_PASSAGES]))
+
+    @staticmethod
+    def _within_budget(passages: list[Passage]) -> list[Passage]:
+        """The Réponse and the passages that fit in the quote budget (a long answer is not read)."""
+        out, used = passages[:1], 0
+        for ps in passages[1:]:
+            if used and used + len(ps.quote) > QUOTE_BUDGET:
+                continue
+            out.append(ps)
+            used += len(ps.quote)
+        return out
+
+    def _sentences(self, unit: Unit) -> list[str]:
+        """The sentences of a unit that can answer: headings and title lines of a circulaire are not answers."""
+        out = []
+        for alinea in unit.alineas:
+            for s in split_sentences(alinea):
+                if s == unit.title or _NOT_AN_ANSWER.match(s) or len(s.split()) < 4:
+                    continue
+                out.append(s)
+        return out
+
+    def _sentence_score(self, sentence: str, q_terms: set[str], a: QuestionAnalysis) -> float:
+        terms = set(tokenize(sentence))
+        score = sum(self.idf(t) for t in q_terms & terms)
+        score /= 1 + LENGTH_PENALTY * math.log1p(max(len(terms) - 25, 0))  # a very long sentence dilutes its matches
+        pattern = KIND_SENTENCE.get(a.kind)
+        if pattern is not None and pattern.search(sentence):
+            score *= KIND_BONUS[a.kind]
+        if sentence.rstrip().endswith(":"):
+            score *= CHAPEAU_FACTOR  # « … peut être refusée : » announces the answer, it is not the answer
+        folded = fold(sentence)
+        voc = vocabulary()
+        if a.acts and any(voc.acts[x].search(folded) for x in a.acts):
+            score *= ACT_BONUS
+        for concept, affirmed in a.polarity.items():
+            state = concept_polarity(folded, concept)
+            if state is not None:
+                score *= POLARITY_BONUS if state == affirmed else 1 / POLARITY_BONUS
+        return score
+
+    def _with_chapeaux(self, passages: list[Passage]) -> list[Passage]:
+        """An enumeration item (« 3° … ») is quoted after the chapeau that gives it its meaning."""
+        out: list[Passage] = []
+        for ps in passages:
+            if re.match(r"^\d+° ", ps.quote):
+                chapeau = self._chapeau(ps.unit, ps.quote)
+                if chapeau and all(o.quote != chapeau for o in out):
+                    out.append(Passage(ps.unit, chapeau, ps.score, ps.rank, -1))
+            out.append(ps)
+        return out[: MAX_PASSAGES + 1]
+
+    @staticmethod
+    def _chapeau(unit: Unit, item: str) -> str | None:
+        index = next((i for i, al in enumerate(unit.alineas) if item in al), None)
+        if index is None:
+            return None
+        for al in reversed(unit.alineas[:index]):
+            if not re.match(r"^\d+° ", al):
+                return split_sentences(al)[-1]
+        return None
+
+    def whole_articles(self, p: Prepared) -> list[Passage]:
+        out = []
+        for rank, hit in enumerate(h for h in p.candidates if h.pinned):
+            text = hit.unit.text if len(hit.unit.text) <= MAX_WHOLE_ARTICLE_CHARS else hit.unit.alineas[0]
+            out.append(Passage(hit.unit, text, 1.0, rank, 0))
+        return out
+
+    # -- writing the answer ----------------------------------------------------------------------
+
+    def _verbatim(self, unit: Unit, quote: str) -> str:
+        """The quote as one verbatim passage, or as verbatim pieces joined by « […] » when the source breaks it
+        (a page break of the PDF, with its footnotes, inside the sentence)."""
+        if self.corpus is None or self.corpus.contains(quote, unit.doc_id):
+            return quote
+        pieces = self.corpus.verbatim_pieces(quote, unit.doc_id)
+        return PAGE_BREAK_MARK.join(pieces) if pieces else quote
+
+    def compose(self, p: Prepared, passages: list[Passage], whole: bool) -> Answer:
+        a = p.analysis
+        assert a is not None
+        lines: list[str] = []
+        citations: list[Citation] = []
+        if a.kind == "status" and p.notices:
+            lines += p.notices + [""]
+        quoted = [(ps, self._verbatim(ps.unit, ps.quote)) for ps in passages]
+        for ps, quote in quoted:
+            if all(c.quote != quote or c.unit_id != ps.unit.unit_id for c in citations):
+                citations.append(unit_citation(ps.unit, self.catalog, quote))
+        first = citations[0]
+        if whole:
+            names = ", ".join(dict.fromkeys(_name(ps.unit, self.catalog) for ps in passages))
+            summary = f"Texte de {names}."
+            lines.append(f"**Réponse** : texte de {names}.")
+            rest = citations
+        else:
+            summary = f"« {first.quote} » ({first.label()})"
+            lines += [f"**Réponse** : « {first.quote} »", f"— {first.label()}"]
+            rest = citations[1:]
+        if a.kind != "status" and p.notices:
+            lines += [""] + p.notices
+        footnotes = self._footnotes(citations)
+        if rest or footnotes:
+            lines += ["", "**Fondement**"]
+            for c in rest:
+                same_version = c.doc_id == first.doc_id and c.version_date == first.version_date
+                lines += ["", f"> « {c.quote} »", f"> — {c.label(with_version=not same_version)}"]
+            for unit, note in footnotes:
+                lines += ["", f"> {note}", f"> — {unit_citation(unit, self.catalog, '').label()}, note de bas de page"]
+        tool_calls: list[ToolUse] = []
+        if p.rule is not None:
+            tool_calls.append(ToolUse("delai", {"rule": p.rule.id}, p.rule.to_catalogue()))
+            lines += ["", f"**Délai** (règle « {p.rule.label} ») : {p.rule.summary} Indiquez la date et l'heure de départ pour obtenir l'échéance datée."]
+        body = "\n".join(lines)
+        see_also = renvois(body, citations, self.catalog)
+        if see_also:
+            lines += ["", "**Voir aussi** : " + " ; ".join(_see_also_label(c) for c in see_also)]
+        lines += ["", NOTICE]
+        return Answer(
+            "\n".join(lines), refused=False, citations=citations + see_also, tool_calls=tool_calls,
+            standalone_question=p.standalone, retrieved=retrieved_ids(p, self.catalog), summary=summary,
+            degraded=p.degraded,
+        )
+
+    def _footnotes(self, citations: list[Citation]) -> list[tuple[Unit, str]]:
+        """Footnotes of a circulaire called by a quoted sentence (« …exécutoires³. », or « exécutoires3. » in the PDF)."""
+        out: list[tuple[Unit, str]] = []
+        for c in citations:
+            if c.kind != "circulaire" or not c.unit_id:
+                continue
+            unit = self.catalog.unit(c.unit_id)
+            for note in unit.notes:
+                mark = note.split(" ", 1)[0]
+                digits = mark.translate(str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890"))
+                called = mark in c.quote or re.search(rf"[^\W\d]{re.escape(digits)}(?![\d])", c.quote) is not None
+                if called and all(n != note for _, n in out):
+                    out.append((unit, note))
+        return out
+
+    def tool_answer(self, p: Prepared, tool: ToolUse) -> Answer:
+        """A tool answers the question it was asked: its result first, the texts it rests on once, after."""
+        summary_md = describe_result(ToolCall(tool.name, tool.arguments), tool.result)
+        summary_lines = summary_md.splitlines()
+        lines = [f"**Réponse** : {summary_lines[0]}", *summary_lines[1:], "", "**Fondement**"]
+        citations: list[Citation] = []
+        seen: set[tuple[str, str]] = set()
+        for b in basis_of(tool.result):
+            unit = unit_of_basis(self.catalog, b)
+            key = (b.get("article") or b.get("section") or "", b["quote"])
+            if unit is None or key in seen:
+                continue
+            seen.add(key)
+            cit = unit_citation(unit, self.catalog, b["quote"])
+            citations.append(cit)
+            lines += ["", f"> « {b['quote']} »", f"> — {cit.label()}"]
+        see_also = renvois("\n".join(lines), citations, self.catalog)
+        if see_also:
+            lines += ["", "**Voir aussi** : " + " ; ".join(_see_also_label(c) for c in see_also)]
+        plain = re.sub(r"\*\*|__", "", summary_lines[0]) if summary_lines else ""
+        return Answer(
+            "\n".join(lines), refused=False, citations=citations + see_also, tool_calls=[tool],
+            standalone_question=p.standalone, retrieved=retrieved_ids(p, self.catalog), summary=plain, degraded=p.degraded,
+        )
 
 
-def _place(unit: Unit, catalog: Catalog, lower: bool = False) -> str:
-    context = f" ({unit.hierarchy[-1]})" if unit.hierarchy else ""
-    if lower and unit.article:
-        status = " (bloc abrogé, ancienne rédaction)" if unit.abrogated else ""
-        return f"l'article {unit.article} du CPP{status}{context}"
+def _name(unit: Unit, catalog: Catalog) -> str:
     if unit.article:
-        if unit.abrogated:
-            return f"Dans l'ancienne rédaction de l'article {unit.article} du CPP (bloc abrogé, plus en vigueur){context}"
-        unverified = " (numéro non vérifié)" if unit.unverified else ""
-        return f"Selon l'article {unit.article}{unverified} du CPP{context}"
+        status = " (bloc abrogé, ancienne rédaction)" if unit.abrogated else ""
+        return f"l'article {unit.article} du CPP{status}"
     doc = catalog.document(unit.doc_id)
     where = f", § {unit.section} « {unit.title} »" if unit.section else ""
-    return f"Selon la {doc.short_title[0].lower()}{doc.short_title[1:]}{where}"
+    return f"la {doc.short_title[0].lower()}{doc.short_title[1:]}{where}"
+
+
+def _see_also_label(c: Citation) -> str:
+    if c.code:
+        return f"{c.code}, art. {c.article} (hors du corpus)"
+    return c.label(with_version=False)

@@ -1,14 +1,21 @@
-"""Turn an elliptic follow-up ("Et pour le terrorisme ?", "Et s'il ne consent pas ?") into a self-contained question.
+"""Turn an elliptic follow-up (« Et pour le terrorisme ? », « Et l'avocat, quand intervient-il ? ») into a
+self-contained question.
 
-Deterministic: the follow-up keeps its own words and inherits the subject of the previous user question, and the
-new words are repeated so that they weigh more than the inherited ones in lexical retrieval.
+Deterministic. A follow-up that keeps the subject (« Et pour le terrorisme ? », « Et s'il ne consent pas ? »)
+inherits the previous question and repeats its own words so that they outweigh the inherited ones. A follow-up
+that changes subject — it names a new act, or asks for another kind of answer (« qui », « à quelles conditions »)
+— keeps only the *context* of the previous question (its acts, regime, stage), never what it asked: after a
+question on the maximum length of a garde à vue, « Et l'avocat ? » is about the lawyer, not the prolongation.
 """
 
 from __future__ import annotations
 
 import re
 
-from assistant.french import content_terms
+from assistant.analysis import QuestionAnalysis, analyze
+from assistant.french import content_terms, expand_abbreviations
+from assistant.tools.text import fold
+from assistant.vocabulary import vocabulary
 
 FOLLOW_UP_RE = re.compile(
     r"^\s*(et\b|et\s+(pour|si|s'il|s’il|en|dans|au|à|quand|lorsque|pendant)\b|même question|meme question|"
@@ -16,6 +23,7 @@ FOLLOW_UP_RE = re.compile(
     re.I,
 )
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
+_QUESTION_WORDS = re.compile(r"\b(quel(le)?s?|quoi|comment|combien|est ce que|est il|peut on|peut il|au maximum|maximale?|minimale?)\b")
 
 
 def is_follow_up(question: str, history: list[dict[str, str]]) -> bool:
@@ -24,11 +32,46 @@ def is_follow_up(question: str, history: list[dict[str, str]]) -> bool:
     return bool(FOLLOW_UP_RE.match(question)) or len(content_terms(question)) <= 2
 
 
+def changes_subject(mine: QuestionAnalysis, previous: QuestionAnalysis) -> bool:
+    """Another kind of answer asked (« qui ? », « à quelles conditions ? », « quand intervient-il ? »): the follow-up
+    asks something else in the same context. (« Et pour une infiltration ? » asks the same thing of another act.)"""
+    return mine.kind != "rule" and mine.kind != previous.kind
+
+
+def context_of(previous: str) -> str:
+    """The context of a question without what it asked: its words minus the kind-of-answer and question words."""
+    folded = fold(expand_abbreviations(previous))
+    for _kind, pattern in vocabulary().kinds:
+        folded = pattern.sub(" ", folded)
+    folded = _QUESTION_WORDS.sub(" ", folded)
+    return re.sub(r"\s+", " ", folded).strip()
+
+
 def contextualize(question: str, history: list[dict[str, str]]) -> str:
-    """A self-contained question: the previous user question's subject plus the follow-up (emphasized)."""
+    """A self-contained question: the follow-up with the previous user question's subject or context."""
     if not is_follow_up(question, history):
         return question
     last = max(i for i, turn in enumerate(history) if turn.get("role") == "user")
     previous = contextualize(history[last]["content"], history[:last])
-    own = FOLLOW_UP_RE.sub("", question).strip(" ?.!").strip()
-    return f"{previous.rstrip(' ?')} — {own} ? ({own})" if own else previous
+    own = FOLLOW_UP_RE.sub("", question).strip(" ?.!,").strip()
+    if not own:
+        return previous
+    mine, theirs = analyze(own), analyze(previous)
+    if changes_subject(mine, theirs):
+        return f"{own.rstrip(' ?')} ? (contexte : {context_of(previous)})"
+    voc = vocabulary()
+    replaced = []
+    if mine.regimes and not set(mine.regimes) & set(theirs.regimes):
+        replaced += [voc.regimes[r] for r in theirs.regimes]  # « Et pour le terrorisme ? » replaces the regime
+    if mine.acts and not set(mine.acts) & set(theirs.acts):
+        replaced += [voc.acts[a] for a in theirs.acts]  # « Et pour une infiltration ? » replaces the act
+    if replaced:
+        previous = _without(previous, replaced)
+    return f"{previous.rstrip(' ?')} — {own} ? ({own})"
+
+
+def _without(question: str, patterns: list[re.Pattern[str]]) -> str:
+    folded = fold(expand_abbreviations(question))
+    for pattern in patterns:
+        folded = re.sub(f"(?:{pattern.pattern})\\w*", " ", folded)  # whole words: « intercept » takes « interceptions »
+    return re.sub(r"\s+", " ", folded).strip()

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from assistant.vocabulary import vocabulary
+
 # Determiners, pronouns, auxiliaries and question words: they carry no legal meaning in a question.
 STOP_WORDS = frozenset(
     """
@@ -31,70 +33,9 @@ _TOKEN_RE = re.compile(r"[a-z]\d+(?:-\d+)*|\d+(?:-\d+)*|[a-z]+")
 _stemmer = snowballstemmer.stemmer("french")
 
 
-# Abbreviations magistrates use, expanded to the words of the texts (the corpus never uses the short forms).
-ABBREVIATIONS = {
-    "gav": "garde à vue",
-    "mae": "mandat d'arrêt européen",
-    "jld": "juge des libertés et de la détention",
-    "ji": "juge d'instruction",
-    "jap": "juge de l'application des peines",
-    "tj": "tribunal judiciaire",
-    "pg": "procureur général",
-    "opj": "officier de police judiciaire",
-    "apj": "agent de police judiciaire",
-    "pnat": "procureur de la République antiterroriste",
-    "pnf": "procureur de la République financier",
-    "jirs": "juridiction interrégionale spécialisée JIRS",
-    "junalco": "juridiction nationale chargée de la lutte contre la criminalité organisée JUNALCO",
-    "civi": "commission d'indemnisation des victimes d'infractions",
-    "dee": "décision d'enquête européenne",
-    "fijais": "fichier judiciaire national automatisé des auteurs d'infractions sexuelles ou violentes",
-    "agrasc": "agence de gestion et de recouvrement des avoirs saisis et confisqués",
-    "stups": "stupéfiants",
-    "stup": "stupéfiants",
-    "cpi": "Cour pénale internationale",
-    "ecp": "équipe commune d'enquête",
-    "ece": "équipe commune d'enquête",
-    "cri": "commission rogatoire internationale",
-    "depi": "demande d'entraide pénale internationale",
-    "itf": "interdiction du territoire français",
-    "oqtf": "obligation de quitter le territoire français",
-    "ue": "Union européenne",
-    "parquet européen": "Parquet européen procureur européen délégué",
-}
-# Everyday words for legal notions, mapped to the wording of the texts (a small legal thesaurus).
-THESAURUS = {
-    "drogue": "stupéfiants",
-    "drogues": "stupéfiants",
-    "dealer": "trafic de stupéfiants",
-    "deal": "trafic de stupéfiants",
-    "acheter": "acquérir acquisition",
-    "achat": "acquisition",
-    "société": "personne morale",
-    "entreprise": "personne morale",
-    "ressortissant": "nationalité française",
-    "ressortissants": "nationalité française",
-    "extrader": "extradition",
-    "extradé": "extradition",
-    "terro": "terrorisme",
-    "crim org": "criminalité organisée délinquance organisée bande organisée",
-    "écoutes": "interception des correspondances émises par la voie des communications électroniques",
-    "écoute": "interception des correspondances émises par la voie des communications électroniques",
-    "balise": "géolocalisation",
-    "de nuit": "en dehors des heures prévues à l'article 59",
-    "douanes": "agents des douanes",
-    "douane": "agents des douanes",
-    "rançongiciel": "système de traitement automatisé de données",
-    "cyberattaque": "système de traitement automatisé de données",
-    "piratage": "système de traitement automatisé de données",
-    "indemniser": "indemnisation réparation",
-    "indemnisée": "indemnisation réparation",
-    "indemnisé": "indemnisation réparation",
-    "mineur": "mineur mineurs",
-    "prolonger": "prolongation",
-    "prolonge": "prolongation",
-    "renouveler": "renouvellement renouvelable",
-}
+# Abbreviations magistrates use and everyday words for legal notions: data in vocabulary.toml (known everywhere).
+ABBREVIATIONS = vocabulary().abbreviations
+THESAURUS = vocabulary().thesaurus
 _THESAURUS_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(THESAURUS, key=len, reverse=True)) + r")\b", re.I)
 _ABBREV_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b", re.I)
 

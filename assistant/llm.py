@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, ToolUse
 from assistant.errors import AssistantError
-from assistant.extractive import reference_label, select_passages, unit_citation
+from assistant.grounding import Prepared, basis_of, reference_label, refuse, renvois, retrieved_ids, unit_citation, unit_of_basis
 from assistant.models import Citation, Unit
 from assistant.prompts import CONTEXT_PROMPT, REFUSAL_MARKER, REMOVED_REFERENCE, SOURCE_TEMPLATE, SYSTEM_PROMPT
+from assistant.references import referenced_articles
 from assistant.settings import Settings
 from assistant.tools import langchain_tools
 
 if TYPE_CHECKING:
-    from assistant.chain import Assistant, Prepared
+    from assistant.extractive import ExtractiveGenerator
 
 MAX_SOURCES = 6
 MAX_SOURCE_CHARS = 2500
@@ -30,25 +31,33 @@ _MARKER_RE = re.compile(r"\[(\d{1,2})\]")
 
 
 class LLMGenerator:
-    def __init__(self, model: Any) -> None:
+    """The model writes the prose from the grounded candidates; refusals and quotes stay deterministic."""
+
+    name = "openai"
+
+    def __init__(self, model: Any, extractive: ExtractiveGenerator) -> None:
         self.model = model  # a LangChain chat model (ChatOpenAI in production)
+        self.extractive = extractive  # refusals, and the verbatim passages of the units the model refers to
+        self.catalog = extractive.catalog
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LLMGenerator:
+    def from_settings(cls, settings: Settings, extractive: ExtractiveGenerator) -> LLMGenerator:
         from langchain_openai import ChatOpenAI
 
         model = ChatOpenAI(
             base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
             timeout=settings.llm_timeout_s, temperature=0, max_retries=1,
         )
-        return cls(model)
+        return cls(model, extractive)
 
-    def generate(self, p: Prepared, assistant: Assistant) -> Answer:
+    def generate(self, p: Prepared) -> Answer:
         from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
 
-        units = self._sources(p, assistant)
+        if p.refusal:
+            return refuse(p, self.catalog, p.refusal)
+        units = self._sources(p)
         context = "\n\n".join(
-            SOURCE_TEMPLATE.format(n=i, label=reference_label(u, assistant.catalog), text=u.text[:MAX_SOURCE_CHARS])
+            SOURCE_TEMPLATE.format(n=i, label=reference_label(u, self.catalog), text=u.text[:MAX_SOURCE_CHARS])
             for i, u in enumerate(units, start=1)
         )
         messages: list[Any] = [
@@ -56,7 +65,7 @@ class LLMGenerator:
             *_history_messages(p.history),
             HumanMessage(CONTEXT_PROMPT.format(context=context, question=p.standalone)),
         ]
-        tools = {t.name: t for t in langchain_tools(assistant.catalog)}
+        tools = {t.name: t for t in langchain_tools(self.catalog)}
         model = self.model.bind_tools(list(tools.values()))
         tool_uses: list[ToolUse] = []
         try:
@@ -77,47 +86,54 @@ class LLMGenerator:
         except Exception as exc:  # network, timeout, malformed reply: say so, never a stack trace
             raise AssistantError(f"Le service de génération (LLM) n'a pas répondu correctement : {type(exc).__name__}.") from exc
         text = str(reply.content or "").strip()
-        return self._checked_answer(text, units, tool_uses, p, assistant)
+        if p.tool is not None:
+            tool_uses.insert(0, p.tool)
+        return self._checked_answer(text, units, tool_uses, p)
 
-    def _sources(self, p: Prepared, assistant: Assistant) -> list[Unit]:
-        ids = [r["unit_id"] for r in assistant.retrieved_ids(p)]
-        return [assistant.catalog.unit(uid) for uid in ids[:MAX_SOURCES]]
+    def _sources(self, p: Prepared) -> list[Unit]:
+        ids = [r["unit_id"] for r in retrieved_ids(p, self.catalog)]
+        return [self.catalog.unit(uid) for uid in ids[:MAX_SOURCES]]
 
-    def _checked_answer(self, text: str, units: list[Unit], tool_uses: list[ToolUse], p: Prepared, assistant: Assistant) -> Answer:
-        retrieved = assistant.retrieved_ids(p)
+    def _checked_answer(self, text: str, units: list[Unit], tool_uses: list[ToolUse], p: Prepared) -> Answer:
+        retrieved = retrieved_ids(p, self.catalog)
         if not text or text.startswith(REFUSAL_MARKER):
             reason = text[len(REFUSAL_MARKER):].strip(" :.-—") if text else ""
-            return assistant.refuse(p, retrieved, reason or None)
-        from assistant.chain import _basis_of
-        from assistant.retrieval import referenced_articles
-
+            return refuse(p, self.catalog, reason or None)
         allowed = {u.article for u in units if u.article}
         for use in tool_uses:
-            allowed |= {b["article"] for b in _basis_of(use.result) if b.get("article")}
+            allowed |= {b["article"] for b in basis_of(use.result) if b.get("article")}
         for number in referenced_articles(text):
             if number not in allowed:
                 text = _remove_reference(text, number)
         used = sorted({int(n) for n in _MARKER_RE.findall(text) if 1 <= int(n) <= len(units)})
         citations: list[Citation] = []
+        assert p.analysis is not None
         for n in used:
             unit = units[n - 1]
-            best = select_passages(p.standalone, [unit], assistant.search.idf)
-            citations += [unit_citation(unit, assistant.catalog, passage.quote) for passage in best[:2]]
+            best = self.extractive.select(p.analysis, p.standalone, [_hit(unit)])
+            citations += [unit_citation(unit, self.catalog, passage.quote) for passage in best[:2]]
         for use in tool_uses:
-            for b in _basis_of(use.result):
-                basis_unit = assistant._unit_of_basis(b)
+            for b in basis_of(use.result):
+                basis_unit = unit_of_basis(self.catalog, b)
                 if basis_unit is not None:
-                    citations.append(unit_citation(basis_unit, assistant.catalog, b["quote"]))
+                    citations.append(unit_citation(basis_unit, self.catalog, b["quote"]))
         if not citations:
-            return assistant.refuse(p, retrieved, "La réponse générée ne s'appuyait sur aucune source vérifiable du corpus : elle a été écartée.")
-        text = _MARKER_RE.sub(lambda m: _marker_label(m, units, assistant), text)
+            return refuse(p, self.catalog, "La réponse générée ne s'appuyait sur aucune source vérifiable du corpus : elle a été écartée.")
+        text = _MARKER_RE.sub(lambda m: _marker_label(m, units, self.catalog), text)
+        citations += renvois("\n".join(c.quote for c in citations), citations, self.catalog)
         return Answer(text, refused=False, citations=citations, tool_calls=tool_uses, standalone_question=p.standalone,
-                      retrieved=retrieved, generator="openai")
+                      retrieved=retrieved, generator="openai", degraded=p.degraded)
 
 
-def _marker_label(m: re.Match[str], units: list[Unit], assistant: Assistant) -> str:
+def _hit(unit: Unit) -> Any:
+    from assistant.retrieval import Hit
+
+    return Hit(unit, 1.0)
+
+
+def _marker_label(m: re.Match[str], units: list[Unit], catalog: Any) -> str:
     n = int(m.group(1))
-    return f"({reference_label(units[n - 1], assistant.catalog)})" if 1 <= n <= len(units) else ""
+    return f"({reference_label(units[n - 1], catalog)})" if 1 <= n <= len(units) else ""
 
 
 def _remove_reference(text: str, number: str) -> str:

@@ -155,11 +155,15 @@ class Citation:
     alinea: int | None = None  # 1-based alinéa of a code article the quote comes from (None: circulaire, or whole article)
     code: str | None = None  # for a renvoi to another code: its name (« code pénal »); None for the CPP
 
-    def label(self) -> str:
-        """« CPP, art. 706-88 (version en vigueur au 15/08/2022) »."""
-        date = format_date_num(self.version_date) if self.version_date else None
+    def label(self, with_version: bool = True) -> str:
+        """« CPP, art. 706-88, al. 6 (version en vigueur au 15/08/2022) »; another code by its name, never « CPP ».
+
+        ``with_version=False`` leaves the version date out (said once already in the same answer)."""
+        date = format_date_num(self.version_date) if self.version_date and with_version else None
+        if self.code:
+            return f"{self.code}, art. {self.article} (hors du corpus)"
         if self.article:
-            base = f"CPP, art. {self.article}"
+            base = f"CPP, art. {self.article}" + (f", al. {self.alinea}" if self.alinea else "")
             if not self.in_corpus:
                 return f"{base} (hors du corpus)"
             if self.unverified:

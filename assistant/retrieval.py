@@ -21,30 +21,18 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.catalog import Catalog
 from assistant.french import expand_abbreviations, fold_accents, tokenize
-from assistant.models import Unit, normalize_article_ref
+from assistant.models import Unit
+from assistant.references import referenced_articles
+from assistant.tools.text import fold
+from assistant.vocabulary import vocabulary
+
+if TYPE_CHECKING:
+    from assistant.analysis import QuestionAnalysis
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
-# "article 706-88", "art. D. 15-4-4", "l'article 695-11", "706-88 CPP", "D15-4-4": explicit references to a unit.
-ARTICLE_REF_RE = re.compile(
-    r"(?:\bart(?:icle|\.)?s?\s+(?P<a>[RDA]\s?\.?\s?\d+(?:-\d+)*|\d+(?:-\d+)*))"
-    r"|(?P<b>\b[RDA]\s?\.?\s?\d+(?:-\d+)+\b)"
-    r"|(?P<c>\b\d{3}(?:-\d+)+\b)",
-    re.I,
-)
 REPEAL_RE = re.compile(r"abrog|en vigueur|toujours (applicable|valable)|ancienne (rédaction|version)|supprim", re.I)
-
-
-def referenced_articles(question: str) -> list[str]:
-    """Article numbers explicitly named in a text (a question, an answer), normalized, in order of mention."""
-    out: list[str] = []
-    for m in ARTICLE_REF_RE.finditer(question):
-        raw = m.group("a") or m.group("b") or m.group("c")
-        ref = normalize_article_ref(raw)
-        if ref and ref not in out:
-            out.append(ref)
-    return out
 
 
 _DATE_TIME_RE = re.compile(
@@ -136,7 +124,7 @@ class RetrievalConfig:
     """Fusion parameters; the defaults are the values tuned on the evaluation set (see evals/README.md)."""
 
     lexical_weight: float = 1.0
-    dense_weight: float = 0.25
+    dense_weight: float = 0.25  # a property of the embedding model: see assistant/embedding_profiles.toml
     rrf_k: int = 5
     dense_candidates: int = 60
     lexical_candidates: int = 60
@@ -157,6 +145,7 @@ class HybridSearch:
     collection: Collection | None = None
     embeddings: Embeddings | None = None
     config: RetrievalConfig = field(default_factory=RetrievalConfig)
+    min_dense_support: float = 0.0  # a cosine that shows support on its own (0: never); from the model's profile
 
     def __post_init__(self) -> None:
         self._units = list(self.catalog.units)
@@ -219,8 +208,16 @@ class HybridSearch:
                 seen[uid] = (1.0 - float(dist), text)
         return [(self.catalog.unit(uid), sim, text) for uid, (sim, text) in seen.items()]
 
-    def search(self, query: str, k: int = 10, include_abrogated: bool | None = None) -> list[Hit]:
-        """Ranked units for ``query``. Repealed blocks only when the question is about repeal or names them."""
+    def search(
+        self, query: str, k: int = 10, include_abrogated: bool | None = None, analysis: QuestionAnalysis | None = None
+    ) -> list[Hit]:
+        """Ranked units for ``query``. Repealed blocks only when the question is about repeal or names them.
+
+        With the question's ``analysis``, only the articles the question is *about* are pinned first; articles named
+        as qualifiers (« infraction de l'article 706-73 ») instead favour the units that refer to them; enumeration
+        articles give way to the articles that govern the act asked about; the act, the regime and the polarity
+        (« avec » / « sans » consentement) of the question weigh on the order.
+        """
         cfg = self.config
         hits: dict[str, Hit] = {}
         if cfg.use_lexical:
@@ -234,16 +231,55 @@ class HybridSearch:
                 h.dense_rank, h.dense_score, h.best_chunk = rank, sim, text
                 h.score += cfg.dense_weight / (cfg.rrf_k + rank)
         repeal = asks_about_repeal(query) if include_abrogated is None else include_abrogated
-        pinned = self._pinned(query, hits, with_abrogated=repeal)
+        if analysis is not None:
+            self._rerank(hits, analysis)
+        pinned = self._pinned(query, hits, with_abrogated=repeal, analysis=analysis)
         ranked = sorted((h for h in hits.values() if not h.pinned), key=lambda h: (-h.score, h.unit.position, h.unit.unit_id))
         if not repeal:
             ranked = [h for h in ranked if not h.unit.abrogated]
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
 
-    def _pinned(self, query: str, hits: dict[str, Hit], with_abrogated: bool) -> list[Hit]:
+    def _rerank(self, hits: dict[str, Hit], a: QuestionAnalysis) -> None:
+        """Adjust fused scores by what the question asks (see ``search``); factors calibrated on evals/questions.jsonl."""
+        voc = vocabulary()
+        about_list = a.kind in ("list", "text", "status")
+        qualifiers = set(a.qualifiers)
+        for h in hits.values():
+            u = h.unit
+            text = self._folded(u)
+            factor = 1.0
+            if not about_list and self.catalog.is_scope_list(u) and u.article not in a.subjects:
+                factor *= ENUMERATION_FACTOR
+            if qualifiers and (qualifiers & self.catalog.cites(u)) and u.article not in qualifiers:
+                factor *= QUALIFIER_CITER_FACTOR
+            if a.acts:
+                factor *= ACT_FACTOR if any(voc.acts[x].search(text) for x in a.acts) else 1 / ACT_FACTOR
+            if a.regimes and any(voc.regimes[x].search(self.catalog.scope_text(u)) for x in a.regimes):
+                factor *= REGIME_FACTOR
+            for concept, affirmed in a.polarity.items():
+                state = self._polarity(u, concept)
+                if state is not None and state != affirmed:
+                    factor *= POLARITY_FACTOR
+                elif state is not None:
+                    factor /= POLARITY_FACTOR
+            h.score *= factor
+
+    def _folded(self, unit: Unit) -> str:
+        cache = self.__dict__.setdefault("_folded_cache", {})
+        if unit.unit_id not in cache:
+            cache[unit.unit_id] = fold(" ".join((unit.title, " ".join(unit.hierarchy), unit.text)))
+        return cache[unit.unit_id]
+
+    def _polarity(self, unit: Unit, concept: str) -> bool | None:
+        """Whether the unit speaks of a concept affirmatively (True), only in the negative (False), or not at all."""
+        from assistant.analysis import concept_polarity
+
+        return concept_polarity(self._folded(unit), concept)
+
+    def _pinned(self, query: str, hits: dict[str, Hit], with_abrogated: bool, analysis: QuestionAnalysis | None = None) -> list[Hit]:
         out = []
-        refs = referenced_articles(query)
+        refs = analysis.subjects if analysis is not None else referenced_articles(query)
         if POLE_RE.search(query) and self._names_a_tribunal(query):
             refs.append(POLE_TABLE_ARTICLE)  # "pôle de l'instruction de <tribunal>" is answered by the D15-4-4 table
         for ref in refs:
@@ -257,6 +293,12 @@ class HybridSearch:
                 out.append(h)
         return out
 
+
+ENUMERATION_FACTOR = 0.45
+QUALIFIER_CITER_FACTOR = 1.3
+ACT_FACTOR = 1.25
+REGIME_FACTOR = 1.15
+POLARITY_FACTOR = 0.75
 
 CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)
 

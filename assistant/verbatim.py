@@ -33,9 +33,46 @@ class CorpusText:
         return {d.doc_id: match_key((self.corpus_dir / d.file).read_text(encoding="utf-8")) for d in self.documents}
 
     def contains(self, quote: str, doc_id: str | None = None) -> bool:
-        """True when the quote (non-empty) appears in that document, or in any document when ``doc_id`` is None."""
-        key = match_key(quote)
-        if not key:
+        """True when the quote (non-empty) appears in that document, or in any document when ``doc_id`` is None.
+
+        A quote cut by « […] » (a sentence that a page break and its footnotes interrupt in the source) is verbatim
+        when each piece is, in that order.
+        """
+        pieces = [match_key(p) for p in quote.split(ELLIPSIS)]
+        if not all(pieces):
             return False
         keys = [self._keys[doc_id]] if doc_id in self._keys else list(self._keys.values())
-        return any(key in k for k in keys)
+        return any(_in_order(pieces, k) for k in keys)
+
+    def verbatim_pieces(self, quote: str, doc_id: str) -> list[str] | None:
+        """Cut a quote that is not one contiguous passage of the source into the fewest verbatim pieces (at word
+        boundaries, in order); None when some part is not in the source at all."""
+        key = self._keys.get(doc_id)
+        if key is None:
+            return None
+        words = quote.split()
+        pieces: list[str] = []
+        start, pos = 0, 0
+        while start < len(words):
+            end = len(words)
+            while end > start and (found := key.find(match_key(" ".join(words[start:end])), pos)) < 0:
+                end -= 1
+            if end == start:
+                return None
+            pos = found + len(match_key(" ".join(words[start:end])))
+            pieces.append(" ".join(words[start:end]))
+            start = end
+        return pieces
+
+
+ELLIPSIS = "[…]"
+
+
+def _in_order(pieces: list[str], key: str) -> bool:
+    pos = 0
+    for piece in pieces:
+        found = key.find(piece, pos)
+        if found < 0:
+            return False
+        pos = found + len(piece)
+    return True

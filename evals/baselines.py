@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.chain import Assistant, Prepared
+from assistant.chain import Assistant
+from assistant.grounding import Prepared, ground
 from assistant.retrieval import Hit, HybridSearch, RetrievalConfig
 
 
@@ -28,7 +29,7 @@ class DenseOnlySearch:
     def idf(self, term: str) -> float:
         return self._base.idf(term)
 
-    def search(self, query: str, k: int = 10, include_abrogated: bool | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, include_abrogated: bool | None = None, analysis: Any = None) -> list[Hit]:
         docs = self._store.similarity_search_with_score(query, k=k * 4)
         hits: list[Hit] = []
         seen: set[str] = set()
@@ -42,7 +43,7 @@ class DenseOnlySearch:
 
 
 class BaselineAssistant(Assistant):
-    """The same answer step with a plain retriever: no tools, no délai-rule hints."""
+    """The same answer step with a plain retriever: no tools, no délai-rule hints, no use of the question analysis."""
 
     def use_tools(self, p: Prepared) -> Prepared:
         return p
@@ -50,6 +51,7 @@ class BaselineAssistant(Assistant):
     def retrieve(self, p: Prepared) -> Prepared:
         if not p.refusal:
             p.hits = self.search.search(p.standalone, k=10)
+            ground(p, self.catalog, self.search.idf, lambda q: [])
         return p
 
 
@@ -63,4 +65,4 @@ def baseline_assistant(assistant: Assistant, kind: str, client: Any = None) -> A
         search = DenseOnlySearch(base, assistant.index_state.collection, client)
     else:
         raise ValueError(f"référence inconnue : {kind} (attendu : dense, bm25)")
-    return BaselineAssistant(assistant.catalog, search, generator=None, policy=assistant.policy, index_state=assistant.index_state)
+    return BaselineAssistant(assistant.catalog, search, generator=assistant.generator, index_state=assistant.index_state)

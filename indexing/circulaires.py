@@ -124,6 +124,10 @@ def parse_circulaire(source: SourceFile) -> CirculaireParse:
             sections[-1].footnotes.append((number, note))
             expected_footnote = number + 1
             continue
+        if _continues_body(sections[-1], text):
+            # A page break (with its footnotes and link lines) cut a body paragraph: the next page goes on with it.
+            sections[-1].paragraphs[-1] = f"{sections[-1].paragraphs[-1]} {text}"
+            continue
         if pdf and sections[-1].footnotes and sections[-1].footnotes[-1][0] == expected_footnote - 1 and _continues_footnote(sections[-1], text):
             n, prev = sections[-1].footnotes[-1]
             sections[-1].footnotes[-1] = (n, f"{prev} {text}")
@@ -176,6 +180,13 @@ def _footnote(text: str, pdf: bool, expected: int) -> tuple[int, str] | None:
     if m:
         return int(m.group("marks").translate(SUPERSCRIPT)), m.group("text")
     return None
+
+
+def _continues_body(section: RawSection, text: str) -> bool:
+    """A paragraph starting in lower case after a body paragraph left unfinished (no final punctuation) continues it."""
+    if not section.paragraphs or not text[:1].islower():
+        return False
+    return not section.paragraphs[-1].rstrip().endswith((".", ":", ";", "!", "?", "»", ")"))
 
 
 def _continues_footnote(section: RawSection, text: str) -> bool:

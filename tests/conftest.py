@@ -50,7 +50,7 @@ def built_index(settings: Settings, embedder) -> Settings:
 @pytest.fixture(scope="session")
 def assistant(built_index: Settings, embedder):
     """The answer chain on the real index, extractive generator (the default)."""
-    from assistant.chain import load_assistant
+    from assistant.compose import load_assistant
 
     return load_assistant(built_index, embeddings=embedder)
 

@@ -18,7 +18,8 @@ from assistant.api import create_app
 from assistant.api.keys import hash_key
 from assistant.api.routes import split_text
 from assistant.audit import AuditLog
-from assistant.chain import Assistant, load_assistant
+from assistant.chain import Assistant
+from assistant.compose import load_assistant
 from assistant.settings import Settings
 
 TERRORISM_Q = "Combien de temps peut durer la garde à vue en matière de terrorisme ?"

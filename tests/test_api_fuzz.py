@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from assistant.api import create_app
 from assistant.api.keys import hash_key
-from assistant.chain import load_assistant
+from assistant.compose import load_assistant
 from assistant.settings import Settings
 
 EXAMPLES_PER_OPERATION = 8

@@ -103,5 +103,5 @@ def test_show_unknown_reference_suggests_near_misses(built_index: Settings, ref:
 def test_ask_prints_the_answer_with_its_citations(built_index: Settings) -> None:
     res = run_cli("ask", "Que dit l'article 706-95 ?", env={"CPP_ASSISTANT_DATA_DIR": str(built_index.data_dir)})
     assert res.returncode == 0, res.stderr
-    assert "Texte de l'article 706-95 du CPP" in res.stdout
+    assert "texte de l'article 706-95 du CPP" in res.stdout
     assert "Citations :" in res.stdout and "CPP, art. 706-95 (version en vigueur au 15/08/2022)" in res.stdout

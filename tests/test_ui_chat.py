@@ -10,7 +10,8 @@ import gradio as gr
 import pytest
 
 from assistant.api.runtime import Runtime
-from assistant.chain import Assistant, load_assistant
+from assistant.chain import Assistant
+from assistant.compose import load_assistant
 from assistant.models import Citation, Unit
 from assistant.settings import Settings
 from ui.chat import ChatHandlers, build_chat

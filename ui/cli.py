@@ -93,7 +93,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    from assistant.chain import load_assistant
+    from assistant.compose import load_assistant
 
     answer = load_assistant(settings).ask(args.question)
     if answer.refused:
@@ -112,7 +112,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from assistant.verbatim import CorpusText
-    from evals.run import api_asker, evaluate, failures, load_questions, summarize, write_reports
+    from evals.run import api_asker, evaluate, failures, load_questions, summarize, verdicts, write_reports
     from indexing.parse import parse_corpus
 
     parsed = parse_corpus(settings)
@@ -127,7 +127,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         report |= {"label": f"API {args.api_url}", "target": args.api_url}
         records = evaluate(questions, ask, corpus, numbers)
     else:
-        from assistant.chain import load_assistant
+        from assistant.compose import load_assistant
 
         assistant = load_assistant(settings)
         report |= {"label": "en processus", "target": "en processus"}
@@ -143,6 +143,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
                 report["baselines"][kind] = summarize(base_records)
     report["summary"] = summarize(records)
     report["failures"] = failures(records)
+    report["records"] = verdicts(records)
     js, md = write_reports(report, args.out, args.name)
     overall = report["summary"]["overall"]
     print(f"{overall['questions']} questions — " + ", ".join(

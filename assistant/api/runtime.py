@@ -54,7 +54,7 @@ class Runtime:
         self._last_attempt = 0.0
 
     def _default_loader(self) -> Assistant:
-        from assistant.chain import load_assistant
+        from assistant.compose import load_assistant
 
         return load_assistant(self.settings)
 

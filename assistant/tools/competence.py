@@ -45,6 +45,11 @@ def matter_keys(matter: Matter) -> list[str]:
     return [fold(s) for s in (matter.id.replace("-", " "), matter.label, *matter.synonyms)]
 
 
+def _singular(folded: str) -> str:
+    """« actes de terrorisme » and « acte de terrorisme » compare equal (a plural never misses its singular)."""
+    return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" and not w.endswith("ss") else w for w in folded.split())
+
+
 def find_matter(value: object) -> Matter:
     """The matter named by ``value`` (id, label or synonym, tolerant); ``InvalidToolInputError("matter")`` otherwise."""
     matters = load_matters()
@@ -57,11 +62,14 @@ def find_matter(value: object) -> Matter:
     exact = [m for m in matters.values() if key in matter_keys(m)]
     if len(exact) == 1:
         return exact[0]
-    # A synonym contained in the wording (« acte de terrorisme commis à Nice » → terrorisme); the longest wins.
-    scored: list[tuple[int, str]] = []
+    # A synonym contained in the wording (« acte de terrorisme commis à Nice » → terrorisme), singular or plural;
+    # the most specific wins: the one of most words (« pollution marine » over « pollution »), then the longest.
+    scored: list[tuple[tuple[int, int], str]] = []
+    wording = f" {_singular(key)} "
     for m in matters.values():
-        best = max((len(k) for k in matter_keys(m) if len(k) >= 3 and f" {k} " in f" {key} "), default=0)
-        if best:
+        best = max(((len(k.split()), len(k)) for k in map(_singular, matter_keys(m)) if len(k) >= 3 and f" {k} " in wording),
+                   default=(0, 0))
+        if best[0]:
             scored.append((best, m.id))
     scored.sort(reverse=True)
     if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):

@@ -1,7 +1,10 @@
 """Deterministic router of the default (no-LLM) mode: recognise a tool question in French, and summarise a result.
 
-``route`` only answers when it is confident (one tribunal, one rule and one dated event, one matter); otherwise
-it returns None and the chain answers by retrieval. ``describe_result`` writes the French Markdown summary.
+``route`` only answers when the question *asks for what a tool computes* (the question analysis says which kind
+of answer is asked) and it is confident (one tribunal, one rule and one dated event, one matter); otherwise it
+returns None and the chain answers by retrieval. A compétence word in a question about something else (« peut-on
+saisir le JLD… », « ce délit relève-t-il de l'article 706-73-1 ? ») never fires a tool.
+``describe_result`` writes the French Markdown summary.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.analysis import QuestionAnalysis, analyze
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
+from assistant.french import expand_abbreviations
 from assistant.tools import DELAI, JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
 from assistant.tools.competence import find_matter
 from assistant.tools.dates import has_clock_time, search_dates_fr
@@ -39,12 +44,6 @@ _SPECIALISED_POLE = re.compile(
 _REVERSE_POLE = re.compile(
     r"\b(?:quels|quelles|liste[rz]?|lesquels|combien)\b.*\b(?:tribunaux|tj|juridictions)\b|"
     r"\btribunaux\b.*\b(?:relev|rattach|couvert|depend|compris|ressort)|\bressort du pole\b|\bcouvre\b"
-)
-_COMPETENCE = re.compile(
-    r"\bcompeten|\bquel(?:le)?s? (?:parquet|juridiction|tribunal|magistrat|juge|jap|cour)|"
-    r"\bqui (?:est|peut|doit)\b.*\b(?:saisi|compet|poursuiv|instrui|jug)|\bqui (?:poursuit|juge|instruit)\b|"
-    r"\ba qui (?:l |le |la )?(?:adresser|transmettre|envoyer)|\bqui (?:la |le |les |l )?(?:reconnai|execut|recoi|traite)|"
-    r"\bjuridictions? specialisee|\bparquet specialise|\bsaisir\b|\brelev(?:e|ent|er)\b"
 )
 _STAGES = (
     (re.compile(r"application des peines|\bjap\b|\btap\b|amenagement de peine|apres (?:sa )?condamnation"), "application_des_peines"),
@@ -116,7 +115,7 @@ def _route_pole(folded: str, catalog: Catalog) -> ToolCall | None:
         # « Quel est le pôle de l'instruction du TJ de Pontarlier ? » : let the tool answer that the name is absent.
         m = re.search(r"\b(?:tj|tribunal judiciaire|tribunal)\s+(?:de la |de l |du |des |de |d )?([a-z][a-z ]{1,40}?)\s*$", folded)
         if m:
-            return ToolCall(POLE_INSTRUCTION, {"tribunal": m.group(1).strip()})
+            return ToolCall(POLE_INSTRUCTION, {"tribunal": m.group(1).strip().title()})
     return None
 
 
@@ -150,15 +149,16 @@ def _best_rule(folded: str) -> DelaiRule | None:
 
 def rule_for(question: str) -> DelaiRule | None:
     """The délai rule a question is about, even without a date to compute from (its basis then guides retrieval)."""
-    return _best_rule(fold(question))
+    return _best_rule(fold(expand_abbreviations(question)))
 
 
-def _route_delai(question: str, folded: str) -> ToolCall | None:
-    rule = _best_rule(folded)
-    if rule is None:
+def _route_delai(question: str, folded: str, analysis: QuestionAnalysis) -> ToolCall | None:
+    """A dated deadline: only for a question about a duration or a deadline that gives the date it runs from."""
+    if analysis.kind not in ("duration", "rule"):
         return None
-    if not rule.needs_start:
-        return ToolCall(DELAI, {"rule": rule.id})
+    rule = _best_rule(folded)
+    if rule is None or not rule.needs_start:
+        return None
     found = [(text, dt) for text, dt in search_dates_fr(question) if _YEAR.search(text)]
     # Not confident when the question holds several dated events, or dates dateparser did not all recognise.
     if len(found) != 1 or len(_YEAR.findall(question)) != 1:
@@ -188,8 +188,9 @@ def _route_delai(question: str, folded: str) -> ToolCall | None:
     return ToolCall(DELAI, args)
 
 
-def _route_competence(folded: str) -> ToolCall | None:
-    if not _COMPETENCE.search(folded):
+def _route_competence(folded: str, analysis: QuestionAnalysis) -> ToolCall | None:
+    """Which courts or prosecutors are competent for a matter: only for a question that asks exactly that."""
+    if analysis.kind != "competence":
         return None
     try:
         matter = find_matter(folded)
@@ -206,12 +207,16 @@ def _route_competence(folded: str) -> ToolCall | None:
     return ToolCall(JURIDICTION_SPECIALISEE, args)
 
 
-def route(question: str, catalog: Catalog) -> ToolCall | None:
-    """The tool call a French question asks for, or None when not confident (the chain then uses retrieval)."""
+def route(question: str, catalog: Catalog, analysis: QuestionAnalysis | None = None) -> ToolCall | None:
+    """The tool call a French question asks for, or None when it asks for something else or is ambiguous."""
     if not question or len(question) > 2000:
         return None
-    folded = fold(question)
-    return _route_pole(folded, catalog) or _route_delai(question, folded) or _route_competence(folded)
+    analysis = analysis or analyze(question)
+    if analysis.kind in ("text", "status", "list"):
+        return None  # the text of an article, its status or the offences a list holds: retrieval answers
+    folded = fold(expand_abbreviations(question))
+    # A matter is looked for in the magistrate's own words (« PNAT » must not become a five-word synonym that wins).
+    return _route_pole(folded, catalog) or _route_delai(question, folded, analysis) or _route_competence(fold(question), analysis)
 
 
 def route_follow_up(question: str, previous: str, catalog: Catalog) -> ToolCall | None:

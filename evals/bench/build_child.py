@@ -162,7 +162,7 @@ class ReplayEmbeddings:
 
 
 def query_latency(settings, embeddings, n_queries: int, n_asks: int) -> dict:
-    from assistant.chain import load_assistant
+    from assistant.compose import load_assistant
     from evals.bench.common import dist, load_questions, self_peak_rss_mb
 
     t = time.perf_counter()

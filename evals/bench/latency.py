@@ -45,7 +45,7 @@ import json, time, sys, os
 t0 = time.monotonic()
 from pathlib import Path
 from assistant.settings import Settings
-from assistant.chain import load_assistant
+from assistant.compose import load_assistant
 t1 = time.monotonic()
 a = load_assistant(Settings(data_dir=Path(sys.argv[1])))
 t2 = time.monotonic()
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result["cold"] = cold(args.data_dir, args.cold_repeat)
         log(f"  {result['cold']['best']}")
     if {"warm", "baselines", "quality", "threads-ab"} & set(parts):
-        from assistant.chain import load_assistant
+        from assistant.compose import load_assistant
 
         settings = settings_for(args.data_dir)
         t = time.perf_counter()

@@ -1,0 +1,152 @@
+"""Question analysis: what is asked, about which act, under which regime, with which articles — before any answer.
+
+One explicit, typed step used by the tool router, the scope guard, retrieval and the answer composer, so that each
+of them reads the same understanding of the question instead of re-guessing it from keywords:
+
+- ``kind``: the kind of answer asked (text of an article, status, list, duration, authority, competence,
+  conditions, possibility, or a rule in general);
+- ``acts`` and ``regimes``: the procedural acts and the special regimes named, ``negated`` those named in the
+  negative (« hors bande organisée », « sans le consentement »);
+- ``articles``: the articles named and their role: the *subject* of the question (« que dit l'article 706-88 ? »)
+  or a *qualifier* (« pour une infraction de l'article 706-73 »), which is context, not the answer;
+- ``out_of_scope``: the topic outside the corpus the question is about, if any, already weighed against regimes.
+
+The vocabulary is data (``vocabulary.toml``); this module only applies it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal, cast
+
+from assistant.french import expand_abbreviations
+from assistant.references import find_references
+from assistant.tools.text import fold
+from assistant.vocabulary import OutOfScopeTopic, vocabulary
+
+AnswerKind = Literal["text", "status", "list", "competence", "duration", "authority", "conditions", "possibility", "rule"]
+Role = Literal["subject", "qualifier"]
+
+# Words before an article number that make it context rather than the subject of the question.
+_QUALIFIER_BEFORE = re.compile(
+    r"(?:infractions?|crimes?|delits?|faits|procedures?|enquetes?|informations?|regime|champ(?: d application)?|liste|cadre|sens|"
+    r"vise(?:e|es|s)?|mentionne(?:e|es|s)?|prevu(?:e|es|s)?|enumere(?:e|es|s)?|relevant|entrant|portant sur(?: une| un| des)?(?: infraction| crime| delit)?s?)"
+    r"(?: \w+){0,3} (?:de l|des|de|du|a l|aux|au|par l|dans l)(?: article| articles| art)?s? ?$"
+)
+_SUBJECT_BEFORE = re.compile(r"(?:que (?:dit|prevoit|contient|enonce|dispose)|texte de|contenu de|teneur de|lire|citer?) (?:l |les )?(?:article|art)s? ?$")
+
+
+@dataclass(frozen=True)
+class ArticleMention:
+    number: str  # normalized CPP number, or as printed for another code
+    role: Role
+    code: str | None = None  # None: the CPP
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    question: str
+    folded: str  # the question folded, abbreviations expanded
+    kind: AnswerKind
+    acts: tuple[str, ...] = ()
+    regimes: tuple[str, ...] = ()  # affirmed
+    negated: tuple[str, ...] = ()  # regimes or polarity concepts named in the negative
+    polarity: dict[str, bool] = field(default_factory=dict)  # concept → affirmed (True) or negated (False)
+    articles: tuple[ArticleMention, ...] = ()
+    out_of_scope: OutOfScopeTopic | None = None
+
+    @property
+    def subjects(self) -> list[str]:
+        """CPP articles the question is about (their text, status or content is the answer)."""
+        return [a.number for a in self.articles if a.role == "subject" and a.code is None]
+
+    @property
+    def qualifiers(self) -> list[str]:
+        """CPP articles named as context (« infraction de l'article 706-73 »): the answer is the article governing the act for them."""
+        return [a.number for a in self.articles if a.role == "qualifier" and a.code is None]
+
+    @property
+    def asks_quantity(self) -> bool:
+        return self.kind == "duration"
+
+
+def _negated_spans(folded: str) -> list[tuple[int, int]]:
+    """Character spans of the few words that follow each negation cue."""
+    voc = vocabulary()
+    spans = []
+    for m in voc.negation_cue.finditer(folded):
+        words = list(re.finditer(r"\S+", folded[m.end():]))[: voc.negation_window]
+        end = m.end() + (words[-1].end() if words else 0)
+        spans.append((m.start(), end))
+    return spans
+
+
+def _classify(pattern: re.Pattern[str], folded: str, negated: list[tuple[int, int]]) -> bool | None:
+    """True if the concept is named affirmatively somewhere, False if only in the negative, None if absent."""
+    found = [m for m in pattern.finditer(folded)]
+    if not found:
+        return None
+    return any(not any(s <= m.start() < e for s, e in negated) for m in found)
+
+
+def _article_roles(question: str, kind: AnswerKind, has_act: bool) -> tuple[ArticleMention, ...]:
+    out: list[ArticleMention] = []
+    for ref in find_references(question):
+        before = fold(question[max(0, ref.start - 80) : ref.start])
+        if ref.code is not None:
+            role: Role = "qualifier"
+        elif _SUBJECT_BEFORE.search(before) or kind in ("text", "status", "list"):
+            role = "subject"
+        elif _QUALIFIER_BEFORE.search(before) and has_act:
+            role = "qualifier"
+        else:
+            role = "subject"
+        if all(a.number != ref.number for a in out):
+            out.append(ArticleMention(ref.number, role, ref.code))
+    return tuple(out)
+
+
+def analyze(question: str) -> QuestionAnalysis:
+    """The analysis of one (self-contained) question. Pure and fast: no index, no model."""
+    voc = vocabulary()
+    folded = fold(expand_abbreviations(question))
+    negated_spans = _negated_spans(folded)
+    kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(folded)), "rule"))
+    acts = tuple(a for a, p in voc.acts.items() if _classify(p, folded, negated_spans) is not None)
+    regimes, negated = [], []
+    for name, pattern in voc.regimes.items():
+        state = _classify(pattern, folded, negated_spans)
+        if state is True:
+            regimes.append(name)
+        elif state is False:
+            negated.append(name)
+    polarity: dict[str, bool] = {}
+    for name, pattern in voc.polarity.items():
+        state = _classify(pattern, folded, negated_spans)
+        if state is not None:
+            polarity[name] = state
+            if state is False:
+                negated.append(name)
+    articles = _article_roles(question, kind, bool(acts))
+    topic = None
+    for t in voc.out_of_scope:
+        if t.pattern.search(folded) and (t.scope == "other-law" or not regimes):
+            topic = t
+            break
+    return QuestionAnalysis(
+        question=question, folded=folded, kind=kind, acts=acts, regimes=tuple(regimes), negated=tuple(negated),
+        polarity=polarity, articles=articles, out_of_scope=topic,
+    )
+
+
+def concept_polarity(folded: str, concept: str) -> bool | None:
+    """How a (folded) text speaks of a polarity concept: only affirmatively (True), only in the negative (False),
+    both or not at all (None). Used to prefer « sans consentement » articles for a question in the negative."""
+    pattern = vocabulary().polarity[concept]
+    found = list(pattern.finditer(folded))
+    if not found:
+        return None
+    spans = _negated_spans(folded)
+    states = {not any(s <= m.start() < e for s, e in spans) for m in found}
+    return states.pop() if len(states) == 1 else None

@@ -1,0 +1,341 @@
+"""Grounding: which units an answer may rest on, when to refuse, and how citations are built — for every generator.
+
+The chain prepares a question (``Prepared``: analysis, tool result, retrieval hits); ``ground`` then decides, once,
+whether the corpus supports an answer and which candidate units it may rest on. The extractive and the LLM
+generators both compose from that decision, so a refusal, a citation or a cross-reference mark means the same
+thing whichever writes the prose.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.analysis import QuestionAnalysis
+from assistant.answer import Answer, ToolUse
+from assistant.catalog import Catalog
+from assistant.french import content_terms, expand_abbreviations, tokenize
+from assistant.models import Citation, Unit
+from assistant.references import find_references
+from assistant.retrieval import Hit
+from assistant.tools import POLE_INSTRUCTION
+from assistant.vocabulary import vocabulary
+
+CORPUS_NAME = "Livre IV du code de procédure pénale, articles D cités et trois circulaires"
+CANDIDATES = 8  # units considered for the answer (more than are finally cited)
+MIN_COVERAGE = 0.2  # idf-weighted share of the question's words found in the best candidate (calibrated on evals/questions.jsonl)
+MIN_COVERAGE_WITH_SUBJECT = 0.1  # … when the candidates already cover the act and the regime of the question
+
+
+@dataclass
+class Prepared:
+    """State passed between the chain's steps and handed to the generator."""
+
+    question: str
+    history: list[dict[str, str]]
+    standalone: str = ""
+    analysis: QuestionAnalysis | None = None
+    refusal: str | None = None
+    hits: list[Hit] = field(default_factory=list)
+    candidates: list[Hit] = field(default_factory=list)  # what the answer may rest on, best first (set by ``ground``)
+    tool: ToolUse | None = None
+    tool_error: str | None = None
+    tool_call_name: str | None = None
+    rule: Any = None  # a délai rule the question is about, without a date to compute from
+    notices: list[str] = field(default_factory=list)  # status lines shown before the answer (repealed, missing…)
+    degraded: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+
+# -- units and citations ---------------------------------------------------------------------------
+
+
+def unit_of_basis(catalog: Catalog, basis: dict[str, Any]) -> Unit | None:
+    """The unit a tool's basis entry rests on: the live article of that number (a repealed block only if alone)."""
+    if basis.get("article"):
+        units = catalog.units_for_article(basis["article"])
+        return next((u for u in units if not u.abrogated), units[0] if units else None)
+    doc_id = basis.get("doc_id", "")
+    if basis.get("section"):
+        return catalog.section(doc_id, basis["section"])
+    quote = basis.get("quote", "")
+    return next((u for u in catalog.units_of(doc_id) if quote and quote in u.text), None)
+
+
+def basis_of(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every basis entry of a tool result, wherever it is nested (deadlines, authorities…)."""
+    out: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "basis" and isinstance(value, list):
+                    out.extend(b for b in value if isinstance(b, dict) and b.get("quote"))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(result)
+    return out
+
+
+def alinea_of(unit: Unit, quote: str) -> int | None:
+    """1-based alinéa of a code article that holds the quote (None for circulaires or a quote across alinéas)."""
+    if unit.kind != "code":
+        return None
+    key = re.sub(r"\s+", " ", quote).strip()
+    for i, alinea in enumerate(unit.alineas, start=1):
+        if key and key in re.sub(r"\s+", " ", alinea):
+            return i
+    return None
+
+
+def unit_citation(unit: Unit, catalog: Catalog, quote: str, role: str = "source") -> Citation:
+    doc = catalog.document(unit.doc_id)
+    return Citation(
+        doc_id=unit.doc_id, doc_title=doc.short_title if unit.kind == "circulaire" else doc.title, kind=unit.kind,
+        article=unit.article, section=unit.section, version_date=unit.version_date, quote=quote, unit_id=unit.unit_id,
+        hierarchy=unit.hierarchy, abrogated=unit.abrogated, unverified=unit.unverified, role=role,  # type: ignore[arg-type]
+        alinea=alinea_of(unit, quote) if quote and role == "source" else None,
+    )
+
+
+def reference_label(unit: Unit, catalog: Catalog) -> str:
+    """« CPP, art. 706-88 (version en vigueur au 15/08/2022) » / « Circulaire du 5 mars 2025…, § 1.1 »."""
+    return unit_citation(unit, catalog, "").label()
+
+
+def renvois(text: str, citations: list[Citation], catalog: Catalog) -> list[Citation]:
+    """Citations for the article numbers a text shows without citing them: the CPP articles it refers to (in the
+    corpus or not) and the articles of other codes, named with their code and never labelled CPP."""
+    cited = {(c.code, c.article) for c in citations if c.article}
+    out: list[Citation] = []
+    for ref in find_references(text):
+        key = (ref.code, ref.number)
+        if key in cited:
+            continue
+        cited.add(key)
+        if ref.code is None:
+            units = [u for u in catalog.units_for_article(ref.number) if not u.abrogated]
+            if units:
+                out.append(unit_citation(units[0], catalog, first_sentence(units[0]), role="renvoi"))
+                continue
+        citing = next((c for c in citations if ref.number in c.quote), None)
+        title = f"{ref.code} (hors du corpus)" if ref.code else "Code de procédure pénale (hors du corpus)"
+        out.append(
+            Citation(
+                doc_id=citing.doc_id if citing else "cpp-legislatif-l4", doc_title=title, kind="code", article=ref.number,
+                section=None, version_date=None, quote=citing.quote if citing else "", role="renvoi", in_corpus=False,
+                code=ref.code,
+            )
+        )
+    return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀÂÉÈÊÎÔÛÇ«0-9IVX])")
+_ABBREV_END = re.compile(r"(?:\bart|\bal|\bn°|\bp|\bcf|\b[A-Z]|\bL|\bR|\bD)\.$")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of an alinéa, without cutting after « art. », « n° », « L. »…"""
+    out: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        if out and _ABBREV_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return [s.strip() for s in out if s.strip()]
+
+
+def first_sentence(unit: Unit) -> str:
+    return split_sentences(unit.alineas[0])[0] if unit.alineas else ""
+
+
+# -- support ---------------------------------------------------------------------------------------
+
+
+def coverage(question: str, unit: Unit, idf: Callable[[str], float]) -> float:
+    """Idf-weighted share of the question's content words present in the unit (text, title, headings)."""
+    q = content_terms(expand_abbreviations(question))
+    if not q:
+        return 0.0
+    doc = set(tokenize(" ".join((unit.title, *unit.hierarchy, unit.text, *unit.notes))))
+    total = sum(idf(t) for t in q)
+    return sum(idf(t) for t in q if t in doc) / total if total else 0.0
+
+
+def speaks_of(unit: Unit, catalog: Catalog, names: tuple[str, ...] | list[str], table: dict[str, re.Pattern[str]]) -> bool:
+    text = catalog.scope_text(unit)
+    return any(table[n].search(text) for n in names)
+
+
+def supported(
+    a: QuestionAnalysis, question: str, hits: list[Hit], catalog: Catalog, idf: Callable[[str], float], min_dense: float = 0.0
+) -> bool:
+    """The passages cover what is asked: the act and the regime of the question, and enough of its words.
+
+    A cosine similarity is no evidence here (the default model scores almost any French legal question ≥ 0.5);
+    a dense threshold only counts when the embedding model's profile sets one.
+    """
+    if not hits:
+        return False
+    if min_dense > 0 and max(h.dense_score for h in hits[:3]) >= min_dense and not a.acts and not a.regimes:
+        return True
+    top = [h.unit for h in hits[:3]]
+    voc = vocabulary()
+    if a.acts and not any(speaks_of(u, catalog, a.acts, voc.acts) for u in top):
+        return False
+    if a.regimes and not any(speaks_of(u, catalog, a.regimes, voc.regimes) for u in top):
+        return False
+    negated_regimes = [n for n in a.negated if n in voc.scoping_regimes]
+    if negated_regimes and not a.regimes and speaks_of(top[0], catalog, negated_regimes, voc.regimes):
+        return False  # « hors bande organisée » answered by the organised-crime article: the general rule is not here
+    # The act and the regime asked about are covered: a lower share of the other words is enough (« peur »,
+    # « perso »… are the magistrate's words, not the code's).
+    threshold = MIN_COVERAGE_WITH_SUBJECT if (a.acts or a.regimes) else MIN_COVERAGE
+    return max(coverage(question, u, idf) for u in top) >= threshold
+
+
+# -- refusals --------------------------------------------------------------------------------------
+
+
+def refusal_out_of_scope(label: str) -> str:
+    return (
+        f"Cette question relève {label}, qui ne figure pas dans le corpus ({CORPUS_NAME}) : "
+        "je ne peux pas y répondre sans inventer."
+    )
+
+
+NO_SUPPORT = (
+    f"Le corpus ({CORPUS_NAME}) ne contient pas de disposition qui réponde à cette question : "
+    "je ne peux pas y répondre sans inventer."
+)
+
+
+def missing_articles_message(missing: list[str]) -> str:
+    names = ", ".join(missing)
+    verb = "ne figure pas" if len(missing) == 1 else "ne figurent pas"
+    return f"L'article {names} {verb} dans le corpus ({CORPUS_NAME}) : je ne peux pas en citer le texte."
+
+
+def repealed_only_message(unit: Unit) -> str:
+    return (
+        f"Sur ce point, le corpus ne contient que l'ancienne rédaction de l'article {unit.article} du CPP, "
+        "reproduite sous la forme d'un bloc **abrogé** : ce texte n'est plus en vigueur et ne peut fonder une réponse."
+    )
+
+
+def refuse(p: Prepared, catalog: Catalog, reason: str | None) -> Answer:
+    lines = [reason or NO_SUPPORT]
+    near = [h.unit for h in p.hits[:3]]
+    if near:
+        lines += ["", "Dispositions les plus proches du corpus (à vérifier, elles ne répondent pas nécessairement) :"]
+        lines += [f"- {short_ref(u, catalog)} : {u.title if u.kind == 'circulaire' else first_words(u)}" for u in near]
+    return Answer("\n".join(lines), refused=True, standalone_question=p.standalone, retrieved=retrieved_ids(p, catalog))
+
+
+def short_ref(unit: Unit, catalog: Catalog) -> str:
+    if unit.article:
+        return f"CPP, art. {unit.article}" + (" (bloc abrogé)" if unit.abrogated else "")
+    return f"{catalog.document(unit.doc_id).short_title}, {unit.ref}"
+
+
+def first_words(unit: Unit, n: int = 14) -> str:
+    words = unit.alineas[0].split() if unit.alineas else []
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
+def retrieved_ids(p: Prepared, catalog: Catalog) -> list[dict[str, Any]]:
+    """Units the answer may rest on, best first: a tool's basis, then the candidates, then the other hits."""
+    units: list[Unit] = []
+    if p.tool is not None:
+        units += [u for u in (unit_of_basis(catalog, b) for b in basis_of(p.tool.result)) if u is not None]
+    units += [h.unit for h in p.candidates] + [h.unit for h in p.hits]
+    out: list[dict[str, Any]] = []
+    for u in units:
+        if all(o["unit_id"] != u.unit_id for o in out):
+            out.append({"unit_id": u.unit_id, "doc_id": u.doc_id, "article": u.article, "section": u.section, "abrogated": u.abrogated})
+    return out
+
+
+# -- the decision ----------------------------------------------------------------------------------
+
+
+def ground(
+    p: Prepared, catalog: Catalog, idf: Callable[[str], float], search_repealed: Callable[[str], list[Hit]], min_dense: float = 0.0
+) -> None:
+    """Decide whether the corpus supports an answer (else set ``p.refusal``) and which units it may rest on."""
+    if p.refusal or p.tool is not None:
+        return
+    a = p.analysis
+    assert a is not None
+    if p.tool_error and p.tool_call_name == POLE_INSTRUCTION:
+        # An unknown tribunal: say that the table does not list it (with near spellings), never answer from elsewhere.
+        detail = p.tool_error.split(" : ", 1)[-1]
+        p.refusal = detail[:1].upper() + detail[1:]
+        p.hits = []
+        return
+    subjects = a.subjects
+    missing = [r for r in subjects if not catalog.units_for_article(r)]
+    if subjects and len(missing) == len(subjects) and _about_named_articles(a):
+        p.refusal = missing_articles_message(missing)
+        return
+    if missing:
+        p.notices.append(missing_articles_message(missing))
+    if a.kind == "status":
+        p.notices += status_notices([r for r in subjects if r not in missing], catalog)
+    present_subjects = [r for r in subjects if r not in missing]
+    if a.out_of_scope is not None and not present_subjects:
+        p.refusal = refusal_out_of_scope(a.out_of_scope.label)
+        return
+    pinned = [h for h in p.hits if h.pinned]
+    if pinned:
+        # The articles the question is about answer it; for their text, status or list, nothing else is quoted.
+        others = [] if a.kind in ("text", "status", "list") else [h for h in p.hits if not h.pinned]
+        p.candidates = pinned + others[: max(0, CANDIDATES - len(pinned))]
+        return
+    if not supported(a, p.standalone, p.hits, catalog, idf, min_dense):
+        repealed = [h for h in search_repealed(p.standalone)[:3] if h.unit.abrogated]
+        if repealed and supported(a, p.standalone, repealed, catalog, idf):
+            p.refusal = repealed_only_message(repealed[0].unit)
+            p.hits = repealed + p.hits
+        else:
+            p.refusal = NO_SUPPORT
+        return
+    top = p.hits[0].score
+    p.candidates = [h for h in p.hits[:CANDIDATES] if h.score >= 0.3 * top]
+
+
+def status_notices(articles: list[str], catalog: Catalog) -> list[str]:
+    """What the corpus shows about an article's status when the question asks whether it is in force."""
+    lines = []
+    for ref in articles:
+        units = catalog.units_for_article(ref)
+        live = [u for u in units if not u.abrogated]
+        repealed = [u for u in units if u.abrogated]
+        date = catalog.document(units[0].doc_id).version_label if units else ""
+        if live and repealed:
+            lines.append(
+                f"Le corpus (version au {date}) contient le texte **en vigueur** de l'article {ref} et, sous le même "
+                "numéro, un bloc **abrogé** (ancienne rédaction) : seul le premier s'applique."
+            )
+        elif repealed:
+            lines.append(
+                f"Dans le corpus (version au {date}), l'article {ref} n'apparaît que comme bloc **abrogé** : il n'est "
+                "plus en vigueur ; son ancienne rédaction est reproduite ci-dessous pour information."
+            )
+        elif live:
+            lines.append(f"L'article {ref} figure dans le corpus comme texte **en vigueur** (version au {date}).")
+    return lines
+
+
+def _about_named_articles(a: QuestionAnalysis) -> bool:
+    """« Que dit l'article 999 ? » is about the article; « le JI pense que l'article 122-1 s'applique… » is not only."""
+    rest = re.sub(r"\b\d{1,3}(?:[ -]\d+)+\b", " ", a.folded)
+    return a.kind in ("text", "status", "list") or len(content_terms(rest)) <= 3

@@ -1,0 +1,100 @@
+"""Article references in a text (a question, a quoted passage): which number, of which code, as printed.
+
+The one detector of article numbers for questions and answers. A reference followed by « du code pénal » or
+« du code minier » belongs to that code and is never labelled CPP; its number is kept as printed (« L. 512-2 »).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.models import normalize_article_ref
+
+# "article 706-88", "art. D. 15-4-4", "l'article 695-11", "706-88 CPP", "D15-4-4", "L. 512-2": explicit references.
+ARTICLE_REF_RE = re.compile(
+    r"(?:\bart(?:icle|\.)?s?\s+(?P<a>[LRDA]\s?\.?\s?\d+(?:-\d+)*|\d+(?:-\d+)*))"
+    r"|(?P<b>\b[LRDA]\s?\.?\s?\d+(?:-\d+)+\b)"
+    r"|(?P<c>(?<![\d-])\d{3}(?:-\d+)+\b)",
+    re.I,
+)
+# What may follow a reference before the name of its text: other numbers of the same list, an alinéa, a paragraph.
+_LIST_TAIL = re.compile(
+    r"(?:\s*(?:,|et|à|ou)\s*(?:(?:[LRDA]\s?\.?\s?)?\d+(?:-\d+)*(?:\s*(?:bis|ter|quater))?)"
+    r"|\s*,?\s*(?:[IVX]+|\d+°|(?:premier|deuxième|troisième|quatrième|dernier)\s+alinéa|al\.\s*\d+))*",
+    re.I,
+)
+_LIST_GAP = re.compile(r"\s*(?:,|et|à|ou)\s*(?:l['’]article\s+|articles?\s+)?", re.I)
+_TEXT_NAME = re.compile(
+    r"\s+(?:du|de la|de l['’]|des)\s+(?P<name>(?:code|loi|ordonnance|décret|statut|convention|règlement|directive|traité)\b"
+    r"(?:\s+(?!et\b|qui\b|ou\b|dans\b|pour\b|lorsque\b|sont\b|est\b)[\w'’°-]+){0,8})",
+    re.I,
+)
+_CPP_NAMES = ("code de procédure pénale", "cpp")
+_KNOWN_CODES = (
+    "code pénal", "code civil", "code minier", "code monétaire et financier", "code de la santé publique",
+    "code de l'environnement", "code des douanes", "code de la sécurité intérieure", "code de la défense",
+    "code de justice militaire", "code de l'entrée et du séjour des étrangers et du droit d'asile", "code de commerce",
+    "code du travail", "code de la route", "code général des impôts", "code des transports",
+    "code de l'organisation judiciaire", "code de la consommation", "code rural et de la pêche maritime",
+    "code du patrimoine", "code électoral", "code de la propriété intellectuelle", "code de l'action sociale et des familles",
+    "code des postes et des communications électroniques", "code de la justice pénale des mineurs", "code forestier",
+    "code du sport", "code de l'aviation civile", "code des assurances", "code de l'urbanisme", "code de la sécurité sociale",
+    "code des juridictions financières", "code de la construction et de l'habitation", "code général des collectivités territoriales",
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An article named in a text: ``number`` normalized for the CPP (``706-88``), as printed for another text."""
+
+    number: str
+    code: str | None  # None: the CPP; else the text's name (« code pénal », « loi du 29 juillet 1881 »…)
+    start: int
+    end: int
+
+
+def _text_name(raw: str) -> str | None:
+    name = re.sub(r"\s+", " ", raw.replace("’", "'")).strip(" ,.;:")
+    low = name.lower()
+    if low.startswith(_CPP_NAMES):
+        return None
+    for code in sorted(_KNOWN_CODES, key=len, reverse=True):
+        if low.startswith(code):
+            return code
+    if low.startswith("code"):
+        return " ".join(name.split()[:4])
+    return " ".join(name.split()[:6])
+
+
+def find_references(text: str) -> list[Reference]:
+    """Every article reference of ``text``, in order, with the code it belongs to."""
+    text = text.replace("\u2011", "-").replace("\u2013", "-")
+    matches = list(ARTICLE_REF_RE.finditer(text))
+    out: list[Reference] = []
+    for i, m in enumerate(matches):
+        raw = m.group("a") or m.group("b") or m.group("c")
+        # The text a list of references belongs to is named once, after its last number.
+        j = i
+        while j + 1 < len(matches) and _LIST_GAP.fullmatch(text[matches[j].end() : matches[j + 1].start()]):
+            j += 1
+        tail = _LIST_TAIL.match(text, matches[j].end())
+        after = tail.end() if tail else matches[j].end()
+        named = _TEXT_NAME.match(text, after)
+        code = _text_name(named.group("name")) if named else None
+        if re.match(r"\s*(?:CPP\b|du code de procédure pénale)", text[matches[j].end():], re.I):
+            code = None
+        if code is None:
+            number = normalize_article_ref(raw)
+            if number is None or number.startswith("L"):
+                # « L. 512-2 » without a code name: not a CPP number either; keep it as printed.
+                number, code = re.sub(r"\s+", " ", raw).strip(), code or "texte non précisé"
+        else:
+            number = re.sub(r"\s+", " ", raw).strip()
+        out.append(Reference(number, code, m.start(), m.end()))
+    return out
+
+
+def referenced_articles(text: str) -> list[str]:
+    """CPP article numbers explicitly named in a text, normalized, in order of first mention (other codes left out)."""
+    return list(dict.fromkeys(r.number for r in find_references(text) if r.code is None))

@@ -1,0 +1,54 @@
+"""The vocabulary of questions, loaded once from ``vocabulary.toml``: abbreviations, kinds of answer, acts, regimes,
+negation cues, polarity concepts and out-of-scope topics. Data, not code: a new abbreviation or act is one line there.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
+
+
+@dataclass(frozen=True)
+class OutOfScopeTopic:
+    id: str
+    scope: str  # "other-law" (wins over any regime) or "general-procedure" (a named special regime brings it back)
+    label: str  # French, with its preposition: « du droit civil »
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    abbreviations: dict[str, str]
+    thesaurus: dict[str, str]
+    kinds: tuple[tuple[str, re.Pattern[str]], ...]
+    acts: dict[str, re.Pattern[str]]
+    regimes: dict[str, re.Pattern[str]]
+    negation_cue: re.Pattern[str]
+    negation_window: int
+    scoping_regimes: tuple[str, ...]
+    polarity: dict[str, re.Pattern[str]]
+    out_of_scope: tuple[OutOfScopeTopic, ...]
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    data = tomllib.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))
+    return Vocabulary(
+        abbreviations=dict(data["abbreviations"]),
+        thesaurus=dict(data["thesaurus"]),
+        kinds=tuple((k["kind"], re.compile(k["pattern"])) for k in data["kinds"]),
+        acts={k: re.compile(v) for k, v in data["acts"].items()},
+        regimes={k: re.compile(v) for k, v in data["regimes"].items()},
+        negation_cue=re.compile(data["negation"]["cue"]),
+        negation_window=int(data["negation"]["window"]),
+        scoping_regimes=tuple(data["negation"]["scoping_regimes"]),
+        polarity={k: re.compile(v) for k, v in data["polarity"].items()},
+        out_of_scope=tuple(
+            OutOfScopeTopic(t["id"], t["scope"], t["label"], re.compile(t["pattern"])) for t in data["out_of_scope"]
+        ),
+    )

@@ -1,0 +1,207 @@
+"""The answer engine understands the question before it answers (real corpus, real index, real model).
+
+One test per failure mode of the answer-engine issue, each with the cases that must *not* fire: a compétence word
+in another question, a named article that is only context, « avec » / « sans » consentement, a follow-up that
+changes subject, a fictional tribunal, a regime named in the negative, another code's article, a page break.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.analysis import analyze
+from assistant.chain import Assistant
+from assistant.grounding import refusal_out_of_scope, renvois
+from assistant.references import find_references
+from assistant.tools import JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
+from assistant.tools.router import route
+from assistant.verbatim import CorpusText
+from assistant.vocabulary import vocabulary
+
+
+def _first_source(answer):
+    return next(c for c in answer.citations if c.role == "source")
+
+
+# -- 1. a tool answers only what it computes -------------------------------------------------------
+
+TOOL_WORD_NOT_TOOL = [
+    "Peut-on saisir le JLD pour prolonger une garde à vue en matière de stupéfiants ?",
+    "Ce délit relève-t-il de la procédure de l'article 706-73-1 ?",
+    "Le juge d'instruction peut-il saisir des biens immobiliers dans une affaire de blanchiment ?",
+    "Quelles infractions relèvent de l'article 706-73 ?",
+    "Qui saisit la CIVI et dans quel délai après l'infraction ?",
+]
+
+
+@pytest.mark.parametrize("question", TOOL_WORD_NOT_TOOL)
+def test_a_competence_word_in_another_question_fires_no_tool(question: str, assistant: Assistant) -> None:
+    assert route(question, assistant.catalog) is None or route(question, assistant.catalog).name != JURIDICTION_SPECIALISEE
+    answer = assistant.ask(question)
+    assert all(t.name != JURIDICTION_SPECIALISEE for t in answer.tool_calls), answer.answer[:300]
+    assert "Calcul déterministe" not in answer.answer
+
+
+def test_a_competence_question_still_gets_the_tool(assistant: Assistant) -> None:
+    answer = assistant.ask("Quel parquet est compétent pour un acte de terrorisme commis à Nice ?")
+    assert [t.name for t in answer.tool_calls] == [JURIDICTION_SPECIALISEE]
+    assert answer.answer.startswith("**Réponse**") and "antiterroriste" in answer.answer
+
+
+def test_plural_and_singular_synonyms_find_the_same_matter(assistant: Assistant) -> None:
+    singular = route("Quel parquet est compétent pour un acte de terrorisme ?", assistant.catalog)
+    plural = route("Quel parquet est compétent pour des actes de terrorisme ?", assistant.catalog)
+    assert singular is not None and plural is not None
+    assert singular.arguments["matter"] == plural.arguments["matter"] == "terrorisme"
+
+
+# -- 2. a named article as a qualifier -------------------------------------------------------------
+
+
+def test_an_article_named_as_qualifier_leads_to_the_governing_article(assistant: Assistant) -> None:
+    question = "Quelle durée maximale pour une infiltration portant sur une infraction de l'article 706-73 ?"
+    a = analyze(question)
+    assert a.qualifiers == ["706-73"] and a.subjects == [] and a.kind == "duration"
+    answer = assistant.ask(question)
+    lead = _first_source(answer)
+    assert lead.article in {"706-83", "706-81"}, answer.answer[:400]
+    assert "quatre mois" in answer.answer
+
+
+def test_an_article_named_as_subject_is_quoted(assistant: Assistant) -> None:
+    answer = assistant.ask("Que dit l'article 706-73 ?")
+    assert _first_source(answer).article == "706-73"
+
+
+# -- 3. negation: « avec » and « sans » the person's consent --------------------------------------
+
+
+def test_consent_and_refusal_lead_to_different_passages(assistant: Assistant) -> None:
+    yes = _first_source(assistant.ask("Que se passe-t-il si la personne réclamée consent à son extradition ?"))
+    no = _first_source(assistant.ask("Que se passe-t-il si la personne réclamée ne consent pas à son extradition ?"))
+    assert (yes.article, yes.alinea) != (no.article, no.alinea)
+    assert re.search(r"ne (pas|plus) consentir", no.quote), no.quote
+    assert not re.search(r"ne (pas|plus) consentir", yes.quote), yes.quote
+
+
+# -- 4. a follow-up that changes subject drops the previous rule -----------------------------------
+
+GAV_HISTORY = [
+    {"role": "user", "content": "Combien de temps peut durer au maximum une garde à vue pour trafic de stupéfiants en bande organisée ?"},
+    {"role": "assistant", "content": "Selon l'article 706-88, quatre-vingt-seize heures au plus."},
+]
+
+
+def test_a_follow_up_that_changes_subject_drops_the_previous_rule(assistant: Assistant) -> None:
+    answer = assistant.ask("Et l'avocat, quand peut-il intervenir ?", GAV_HISTORY)
+    assert not answer.refused
+    assert "combien" not in answer.standalone_question.lower()
+    assert all(t.name != "delai" for t in answer.tool_calls), "la règle de durée de la question précédente reste en tête"
+    assert "avocat" in _first_source(answer).quote
+
+
+def test_a_follow_up_that_keeps_the_subject_keeps_it(assistant: Assistant) -> None:
+    answer = assistant.ask("Et pour le terrorisme ?", GAV_HISTORY)
+    assert not answer.refused
+    assert "garde" in answer.standalone_question.lower() and "terrorisme" in answer.standalone_question
+
+
+# -- 5. refusals that hold -------------------------------------------------------------------------
+
+
+def test_a_fictional_tribunal_is_refused_with_the_table_named(assistant: Assistant) -> None:
+    answer = assistant.ask("Quel est le pôle de l'instruction du tribunal judiciaire de Springfield ?")
+    assert answer.refused
+    assert "Springfield" in answer.answer and "D. 15-4-4" in answer.answer
+    assert not answer.citations
+
+
+def test_a_known_tribunal_is_answered_by_the_table(assistant: Assistant) -> None:
+    answer = assistant.ask("Quel est le pôle de l'instruction du tribunal judiciaire d'Auch ?")
+    assert not answer.refused and [t.name for t in answer.tool_calls] == [POLE_INSTRUCTION]
+    assert answer.tool_calls[0].result["pole"] == "Agen"
+
+
+@pytest.mark.parametrize("question", [
+    "Combien de temps peut durer une garde à vue hors bande organisée ?",
+    "Quelle peine encourt l'auteur d'un trafic de stupéfiants en bande organisée ?",
+    "Quel est le délai d'appel d'un jugement correctionnel en matière de terrorisme ?",
+])
+def test_out_of_scope_signals_win_over_regime_keywords(question: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused, answer.answer[:300]
+    assert not [c for c in answer.citations if c.role == "source"]
+
+
+def test_the_special_regime_itself_is_still_answered(assistant: Assistant) -> None:
+    answer = assistant.ask("Combien de temps peut durer une garde à vue en bande organisée ?")
+    assert not answer.refused and _first_source(answer).article.startswith("706-88")
+
+
+def test_a_follow_up_to_the_general_rule_is_refused(assistant: Assistant) -> None:
+    answer = assistant.ask("Et en droit commun ?", GAV_HISTORY)
+    assert answer.refused
+
+
+def test_refusal_sentences_are_correct_french() -> None:
+    for topic in vocabulary().out_of_scope:
+        sentence = refusal_out_of_scope(topic.label)
+        assert not re.search(r"\bde (le|les)\b", sentence), sentence
+        assert sentence.startswith(("Cette question relève du ", "Cette question relève des ", "Cette question relève de la "))
+
+
+# -- 6. other codes are named, never labelled CPP --------------------------------------------------
+
+
+def test_another_codes_articles_keep_their_code_and_number() -> None:
+    refs = find_references("les articles 324-1 et 324-2 du code pénal, l'article L. 512-2 du code minier et l'article 706-88")
+    assert [(r.number, r.code) for r in refs] == [
+        ("324-1", "code pénal"), ("324-2", "code pénal"), ("L. 512-2", "code minier"), ("706-88", None),
+    ]
+
+
+def test_a_code_penal_cross_reference_is_labelled_code_penal(assistant: Assistant) -> None:
+    unit = next(u for u in assistant.catalog.units if not u.abrogated and "du code pénal" in u.text)
+    cited = renvois(unit.text, [], assistant.catalog)
+    penal = [c for c in cited if c.code == "code pénal"]
+    assert penal, unit.article
+    for c in penal:
+        assert not c.in_corpus and c.role == "renvoi"
+        assert c.label().startswith("code pénal, art.") and "CPP" not in c.label()
+
+
+# -- 7. circulaires: page breaks and footnotes -----------------------------------------------------
+
+
+def test_no_circulaire_paragraph_is_cut_by_a_page_break(assistant: Assistant) -> None:
+    for unit in assistant.catalog.units:
+        if unit.kind != "circulaire":
+            continue
+        for alinea in unit.alineas:
+            assert not alinea[:1].islower(), f"{unit.unit_id} : paragraphe commencé en minuscule (suite d'une page) : {alinea[:80]}"
+    section = assistant.catalog.section("circ-2025-etrangers-detenus", "2.2")
+    assert section is not None
+    assert any("peut être décidée sans le consentement de l’intéressé" in al for al in section.alineas)
+    assert all("interdiction de retour" not in note for note in section.notes)
+
+
+def test_a_quote_across_a_page_break_is_verbatim_in_pieces(assistant: Assistant, corpus_text: CorpusText) -> None:
+    answer = assistant.ask("La libération conditionnelle dite expulsion peut-elle être décidée sans le consentement du condamné ?")
+    assert not answer.refused
+    for c in answer.citations:
+        if c.role == "source":
+            assert corpus_text.contains(c.quote, c.doc_id), c.quote
+
+
+# -- 8. the answer's shape -------------------------------------------------------------------------
+
+
+def test_the_first_line_answers_with_a_pinpoint_reference(assistant: Assistant) -> None:
+    answer = assistant.ask("Combien de temps peut durer au maximum une garde à vue pour trafic de stupéfiants en bande organisée ?")
+    lead = _first_source(answer)
+    assert answer.answer.startswith("**Réponse** : « ")
+    assert lead.article == "706-88" and isinstance(lead.alinea, int)
+    assert answer.summary and f"art. 706-88, al. {lead.alinea}" in answer.summary
+    assert len([c for c in answer.citations if c.role == "source"]) <= 5
