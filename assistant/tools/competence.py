@@ -77,7 +77,7 @@ def find_matter(value: object) -> Matter:
     raise InvalidToolInputError("matter", f"matière inconnue « {value} ». Matières connues : {known}.")
 
 
-def _parse_minor(value: object) -> bool | None:
+def parse_minor(value: object) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -89,7 +89,7 @@ def _parse_minor(value: object) -> bool | None:
     raise InvalidToolInputError("minor", "valeur attendue : true (mineur) ou false (majeur).")
 
 
-def _parse_stage(value: object) -> str | None:
+def parse_stage(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -109,8 +109,8 @@ def run_juridiction_specialisee(arguments: dict[str, Any]) -> dict[str, Any]:
             raise InvalidToolInputError(name, "argument inconnu (attendus : « matter », « minor », « stage »).")
         args[_ARG_ALIASES[name]] = value
     matter = find_matter(args.get("matter"))
-    minor = _parse_minor(args.get("minor"))
-    stage = _parse_stage(args.get("stage"))
+    minor = parse_minor(args.get("minor"))
+    stage = parse_stage(args.get("stage"))
 
     notes = list(matter.notes)
     selected = []
