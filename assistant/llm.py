@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, ToolUse
@@ -43,8 +44,9 @@ class LLMGenerator:
         )
         return cls(model)
 
-    def generate(self, p: Prepared, assistant: Assistant) -> Answer:
-        from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+    def _call(self, p: Prepared, assistant: Assistant) -> tuple[list[Unit], list[Any], dict[str, Any], Any]:
+        """The sources, the messages, the tools and the tool-bound model of one generation."""
+        from langchain_core.messages import HumanMessage, SystemMessage
 
         units = self._sources(p, assistant)
         context = "\n\n".join(
@@ -57,7 +59,12 @@ class LLMGenerator:
             HumanMessage(CONTEXT_PROMPT.format(context=context, question=p.standalone)),
         ]
         tools = {t.name: t for t in langchain_tools(assistant.catalog)}
-        model = self.model.bind_tools(list(tools.values()))
+        return units, messages, tools, self.model.bind_tools(list(tools.values()))
+
+    def generate(self, p: Prepared, assistant: Assistant) -> Answer:
+        from langchain_core.messages import ToolMessage
+
+        units, messages, tools, model = self._call(p, assistant)
         tool_uses: list[ToolUse] = []
         try:
             reply = model.invoke(messages)
@@ -78,6 +85,43 @@ class LLMGenerator:
             raise AssistantError(f"Le service de génération (LLM) n'a pas répondu correctement : {type(exc).__name__}.") from exc
         text = str(reply.content or "").strip()
         return self._checked_answer(text, units, tool_uses, p, assistant)
+
+    def stream(self, p: Prepared, assistant: Assistant) -> Iterator[str | Answer]:
+        """Streaming hook: text deltas as the model produces them, then the finished ``Answer``.
+
+        Each delta is a whole sentence (or line) of the model's text with the same treatment as the finished text:
+        article numbers absent from the sources removed, ``[n]`` markers replaced by their reference. The last item
+        is ``_checked_answer`` on the whole text (the citation check, a refusal if nothing verifiable remains): it is
+        authoritative, and the caller reconciles it with what was streamed (``assistant.streaming``).
+        """
+        from langchain_core.messages import ToolMessage
+
+        units, messages, tools, model = self._call(p, assistant)
+        tool_uses: list[ToolUse] = []
+        text = ""
+        try:
+            for _ in range(MAX_TOOL_ROUNDS + 1):
+                pieces = _StreamedText(units, tool_uses, assistant)
+                reply: Any = None
+                for chunk in model.stream(messages):
+                    reply = chunk if reply is None else reply + chunk
+                    yield from pieces.feed(_text_of(chunk.content))
+                calls = (getattr(reply, "tool_calls", None) or []) if reply is not None else []
+                if not calls:
+                    yield from pieces.flush()
+                    text = _text_of(reply.content if reply is not None else "").strip()
+                    break
+                messages.append(reply)
+                for call in calls:
+                    result = _run_tool(tools, call["name"], call.get("args") or {})
+                    if "erreur" not in result:
+                        tool_uses.append(ToolUse(call["name"], call.get("args") or {}, result))
+                    messages.append(ToolMessage(json.dumps(result, ensure_ascii=False), tool_call_id=call["id"]))
+        except AssistantError:
+            raise
+        except Exception as exc:  # network, timeout, malformed reply: say so, never a stack trace
+            raise AssistantError(f"Le service de génération (LLM) n'a pas répondu correctement : {type(exc).__name__}.") from exc
+        yield self._checked_answer(text, units, tool_uses, p, assistant)
 
     def _sources(self, p: Prepared, assistant: Assistant) -> list[Unit]:
         ids = [r["unit_id"] for r in assistant.retrieved_ids(p)]
@@ -113,6 +157,63 @@ class LLMGenerator:
         text = _MARKER_RE.sub(lambda m: _marker_label(m, units, assistant), text)
         return Answer(text, refused=False, citations=citations, tool_calls=tool_uses, standalone_question=p.standalone,
                       retrieved=retrieved, generator="openai")
+
+
+class _StreamedText:
+    """Cuts the streamed text at sentence ends and gives each sentence the treatment of the finished text.
+
+    Nothing is shown while the text may still turn out to be a refusal (it starts with the refusal marker).
+    """
+
+    _END = re.compile(r"(?:(?<=[a-zà-ÿ]{4}[.!?])|(?<=[\])»)][.!?]))[ \t]+|\n+")
+
+    def __init__(self, units: list[Unit], tool_uses: list[ToolUse], assistant: Assistant) -> None:
+        self.units, self.tool_uses, self.assistant = units, tool_uses, assistant
+        self.buffer = ""
+        self.state = "undecided"  # then "streaming" or "refusal"
+
+    def feed(self, delta: str) -> list[str]:
+        self.buffer += delta
+        if self.state == "undecided":
+            self.buffer = self.buffer.lstrip()
+            if REFUSAL_MARKER.startswith(self.buffer):
+                return []
+            self.state = "refusal" if self.buffer.startswith(REFUSAL_MARKER) else "streaming"
+        if self.state == "refusal":
+            self.buffer = ""
+            return []
+        cuts = list(self._END.finditer(self.buffer))
+        if not cuts:
+            return []
+        end = cuts[-1].end()
+        ready, self.buffer = self.buffer[:end], self.buffer[end:]
+        return [self._checked(ready)]
+
+    def flush(self) -> list[str]:
+        rest, self.buffer = self.buffer.rstrip(), ""
+        if self.state == "refusal" or not rest or REFUSAL_MARKER.startswith(rest):
+            return []
+        return [self._checked(rest)]
+
+    def _checked(self, piece: str) -> str:
+        from assistant.chain import _basis_of
+        from assistant.retrieval import referenced_articles
+
+        allowed = {u.article for u in self.units if u.article}
+        for use in self.tool_uses:
+            allowed |= {b["article"] for b in _basis_of(use.result) if b.get("article")}
+        for number in referenced_articles(piece):
+            if number not in allowed:
+                piece = _remove_reference(piece, number)
+        return _MARKER_RE.sub(lambda m: _marker_label(m, self.units, self.assistant), piece)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content blocks
+        return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return ""
 
 
 def _marker_label(m: re.Match[str], units: list[Unit], assistant: Assistant) -> str:

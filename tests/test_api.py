@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 
 from assistant.api import create_app
 from assistant.api.keys import hash_key
-from assistant.api.routes import split_text
 from assistant.audit import AuditLog
 from assistant.chain import Assistant, load_assistant
 from assistant.settings import Settings
@@ -194,7 +193,7 @@ def parse_sse(text: str) -> list[tuple[str, Any]]:
     return events
 
 
-def test_stream_sends_text_pieces_then_citations_then_done(make_client) -> None:
+def test_stream_sends_the_text_then_citations_then_done(make_client) -> None:
     client = make_client()
     with client.stream("POST", "/v1/ask/stream", json={"question": TERRORISM_Q}) as r:
         assert r.status_code == 200
@@ -204,7 +203,7 @@ def test_stream_sends_text_pieces_then_citations_then_done(make_client) -> None:
     kinds = [k for k, _ in events]
     assert kinds[0] == "start" and kinds[-3:] == ["citations", "tool_calls", "done"]
     deltas = [d["text"] for k, d in events if k == "delta"]
-    assert len(deltas) > 3
+    assert deltas  # extractive: the finished answer at once (the LLM generator streams: tests/test_openai_compat.py)
     done = events[-1][1]
     assert "".join(deltas) == done["answer"]
     assert done["request_id"] == events[0][1]["request_id"] == r.headers["x-request-id"]
@@ -215,11 +214,6 @@ def test_stream_sends_text_pieces_then_citations_then_done(make_client) -> None:
 
 def test_stream_validates_like_ask(make_client) -> None:
     assert_problem(make_client().post("/v1/ask/stream", json={"question": " "}), 422, "la question est vide")
-
-
-def test_split_text_loses_nothing() -> None:
-    text = "Un  texte\n\navec   des espaces " * 20
-    assert "".join(split_text(text, 30)) == text
 
 
 # -- search, articles, tools ----------------------------------------------------------------------------------
