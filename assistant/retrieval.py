@@ -298,13 +298,23 @@ def _live_before_repealed(hits: list[Hit]) -> list[Hit]:
 
 
 class HybridRetriever(BaseRetriever):
-    """LangChain retriever over ``HybridSearch``: documents are whole units with their citation metadata."""
+    """LangChain retriever over ``HybridSearch``: documents are whole units with their citation metadata (document,
+    article or section, version date, status) plus ``doc_title`` and ``reference``, the label to cite
+    (« CPP, art. 706-88 (version en vigueur au 15/08/2022) »)."""
 
     engine: Any
     k: int = 8
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [h.to_document() for h in self.engine.search(query, k=self.k)]
+        from assistant.extractive import unit_citation
+
+        docs = []
+        for h in self.engine.search(query, k=self.k):
+            doc = h.to_document()
+            citation = unit_citation(h.unit, self.engine.catalog, "")
+            doc.metadata |= {"doc_title": citation.doc_title, "reference": citation.label()}
+            docs.append(doc)
+        return docs
 
 
 def hits_units(hits: Iterable[Hit]) -> list[str]:
