@@ -78,9 +78,13 @@ class Record:
     tool_ok: bool | None = None
 
 
-def evaluate(questions: list[Question], ask: Asker, corpus: CorpusText, article_numbers: set[str]) -> list[Record]:
+def evaluate(
+    questions: list[Question], ask: Asker, corpus: CorpusText, article_numbers: set[str], progress: bool = False,
+) -> list[Record]:
+    from tqdm import tqdm
+
     records = []
-    for q in questions:
+    for q in tqdm(questions, desc="Évaluation", unit="question", disable=not progress):
         t = time.perf_counter()
         resp = ask(q.question, q.history)
         rec = Record(q, resp, (time.perf_counter() - t) * 1000)
@@ -136,6 +140,7 @@ def summarize(records: list[Record]) -> dict[str, Any]:
         lat = [r.latency_ms for r in recs]
         return {
             "questions": len(recs),
+            "api_errors": sum(1 for r in recs if r.response.get("error")),
             "recall@1": sum(1 for k in ranks if k and k <= 1) / n if n else None,
             "recall@5": sum(1 for k in ranks if k and k <= 5) / n if n else None,
             "recall@10": sum(1 for k in ranks if k and k <= 10) / n if n else None,
@@ -163,6 +168,8 @@ def failures(records: list[Record]) -> list[dict[str, Any]]:
     for r in records:
         problems = []
         exp = r.q.expected
+        if r.response.get("error"):
+            problems.append(f"erreur de l'API ({r.response['error']})")
         if not exp.get("refused") and (exp.get("articles") or exp.get("sections")) and (r.rank is None or r.rank > 5):
             problems.append(f"unité attendue hors du top 5 (rang {r.rank})")
         if bool(exp.get("refused")) != bool(r.response.get("refused")):
@@ -178,7 +185,7 @@ def failures(records: list[Record]) -> list[dict[str, Any]]:
 
 
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "citation_hit_rate", "unsupported_citation_rate",
-           "fact_accuracy", "refusal_precision", "refusal_recall", "tool_accuracy", "latency_p50_ms", "latency_p95_ms")
+           "fact_accuracy", "refusal_precision", "refusal_recall", "tool_accuracy", "latency_p50_ms", "latency_p95_ms", "api_errors")
 
 
 def _fmt(v: Any) -> str:
@@ -202,18 +209,46 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def api_asker(base_url: str, api_key: str | None = None, timeout: float = 60.0) -> Asker:
+MAX_RETRIES_429 = 20
+MAX_RETRY_AFTER_S = 120.0
+
+
+def api_asker(
+    base_url: str, api_key: str | None = None, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep,
+) -> Asker:
+    """Ask through ``POST /v1/ask``. A 429 (rate limit) is waited out as its ``Retry-After`` says, then retried, so a
+    run against a server with the default limit completes; other errors are recorded with the question."""
     import httpx
 
     client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
 
     def ask(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
-        r = client.post("/v1/ask", json={"question": question, "history": history})
+        for _ in range(MAX_RETRIES_429 + 1):
+            r = client.post("/v1/ask", json={"question": question, "history": history})
+            if r.status_code != 429:
+                break
+            sleep(retry_after(r.headers.get("Retry-After")))
         if r.status_code != 200:
             return {"answer": "", "refused": True, "citations": [], "error": f"HTTP {r.status_code}"}
         return r.json()
 
     return ask
+
+
+def retry_after(value: str | None) -> float:
+    """Seconds to wait from a ``Retry-After`` header (seconds, or an HTTP date); 1 s if absent or unreadable."""
+    if not value:
+        return 1.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 def write_reports(report: dict[str, Any], out_dir: Path, stem: str) -> tuple[Path, Path]:
