@@ -18,11 +18,17 @@ from assistant.answer import Answer
 
 def stream_answer(assistant: Any, question: str, history: list[dict[str, Any]] | None = None) -> Iterator[str | Answer]:
     """Text deltas (``str``), then the ``Answer`` (same content and timings as ``assistant.ask``)."""
+    generator = assistant.generator
+    if generator is None or not hasattr(generator, "stream"):  # extractive: the whole chain, the answer at once
+        answer = assistant.ask(question, history or [])
+        yield answer.answer
+        yield answer
+        return
+    # The chain's steps before generation, then the generator's stream.
     p = assistant.prepare({"question": question, "history": history or []})
     p = assistant.use_tools(p)
     p = assistant.retrieve(p)
-    generator = assistant.generator
-    if generator is None or p.refusal or not hasattr(generator, "stream"):
+    if p.refusal:
         answer = assistant.generate(p)
         yield answer.answer
         yield answer

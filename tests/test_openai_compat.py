@@ -43,6 +43,12 @@ def client(server: LiveApp) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{server.base}/v1", api_key=KEY, max_retries=0, timeout=120)
 
 
+def extra_of(obj: Any) -> dict[str, Any]:
+    """The ``cpp_assistant`` field of a completion or of the last chunk (an extra field for the openai client)."""
+    assert obj.model_extra is not None
+    return obj.model_extra["cpp_assistant"]
+
+
 def audit_rows(server: LiveApp) -> list[dict[str, Any]]:
     return server.app.state.runtime.audit.rows("audit")
 
@@ -58,7 +64,7 @@ def test_chat_completion_with_the_openai_client(client: openai.OpenAI, server: L
     content = resp.choices[0].message.content or ""
     assert resp.object == "chat.completion" and resp.choices[0].finish_reason == "stop"
     assert "**Références**\n- CPP, art. " in content and "\n- CPP, art. 706-88-1 (version en vigueur au " in content
-    extra = resp.model_extra["cpp_assistant"]
+    extra = extra_of(resp)
     assert extra["refused"] is False and "706-88-1" in {c["article"] for c in extra["citations"]}
     assert content.startswith(extra["answer"])
     row = next(r for r in audit_rows(server) if r["request_id"] == extra["request_id"])
@@ -71,7 +77,7 @@ def test_streamed_chat_completion_with_the_openai_client(client: openai.OpenAI) 
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
     last = chunks[-1]
     assert last.choices[0].finish_reason == "stop"
-    extra = last.model_extra["cpp_assistant"]
+    extra = extra_of(last)
     assert text.startswith(extra["answer"]) and "**Références**" in text and "706-88-1" in text
 
 
@@ -81,7 +87,7 @@ def test_history_makes_the_follow_up(client: openai.OpenAI) -> None:
         {"role": "assistant", "content": "Le tribunal judiciaire d'Auch relève du pôle de l'instruction d'Agen."},
         {"role": "user", "content": "Et pour Cahors ?"},
     ])
-    extra = resp.model_extra["cpp_assistant"]
+    extra = extra_of(resp)
     assert "Cahors" in extra["standalone_question"] and extra["tool_calls"][0]["result"]["pole"] == "Agen"
 
 
@@ -155,7 +161,7 @@ def llm_server(assistant: Assistant, fake_llm: FakeOpenAI, built_index: Settings
     live.stop()
 
 
-def sse_events(base: str, question: str) -> list[tuple[str, Any, float]]:
+def sse_events(base: str, question: str) -> list[tuple[str | None, Any, float]]:
     events = []
     with httpx.stream("POST", f"{base}/v1/ask/stream", json={"question": question}, timeout=60) as r:
         assert r.status_code == 200
@@ -217,7 +223,7 @@ def test_openai_stream_with_the_llm_generator(llm_server: LiveApp, fake_llm: Fak
         {"role": "user", "content": "Quel pôle de l'instruction pour une affaire du tribunal de Auch, cosaisine envisagée ?"}]))
     pieces = [ch.choices[0].delta.content for ch in chunks if ch.choices[0].delta.content]
     assert len(pieces) >= 3
-    extra = chunks[-1].model_extra["cpp_assistant"]
+    extra = extra_of(chunks[-1])
     assert [t["name"] for t in extra["tool_calls"]] == ["pole-instruction"] and "D15-4-4" in {x["article"] for x in extra["citations"]}
     assert "".join(pieces).startswith(extra["answer"]) and "**Références**" in "".join(pieces)
 

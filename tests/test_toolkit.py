@@ -56,7 +56,7 @@ def test_langgraph_tool_node_valid_and_invalid_tribunal(catalog: Catalog) -> Non
     out = graph.compile().invoke({"messages": [AIMessage("", tool_calls=[pole_call("Auch", "c1"), pole_call("Gotham", "c2")])]})
     ok, bad = out["messages"][1:]
     assert isinstance(ok, ToolMessage) and ok.tool_call_id == "c1" and ok.status == "success"
-    assert json.loads(ok.content)["pole"] == "Agen"
+    assert json.loads(str(ok.content))["pole"] == "Agen"
     assert bad.tool_call_id == "c2" and bad.status == "error"
     assert bad.content.startswith("tribunal : le tribunal judiciaire « Gotham » ne figure pas dans le tableau")
 
@@ -81,7 +81,7 @@ def test_create_agent_with_the_scripted_fake_model(catalog: Catalog) -> None:
     tool_messages = [m for m in result["messages"] if isinstance(m, ToolMessage)]
     assert [m.status for m in tool_messages] == ["error", "success"]
     assert "Gotham" in tool_messages[0].content and "ne figure pas" in tool_messages[0].content
-    assert json.loads(tool_messages[1].content)["cour_appel"] == "Agen"
+    assert json.loads(str(tool_messages[1].content))["cour_appel"] == "Agen"
     assert result["messages"][-1].content.endswith("pôle de l'instruction d'Agen.")
 
 
