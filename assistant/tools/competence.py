@@ -37,7 +37,6 @@ _STAGE_SYNONYMS = {
     "execution des peines": "application_des_peines", "jap": "application_des_peines", "apres condamnation": "application_des_peines",
     "entraide": "entraide", "mandat d arret europeen": "entraide", "mae": "entraide", "extradition": "entraide",
 }
-_ARG_ALIASES = {"matter": "matter", "matiere": "matter", "minor": "minor", "mineur": "minor", "stage": "stage", "stade": "stage"}
 
 
 def matter_keys(matter: Matter) -> list[str]:
@@ -102,15 +101,10 @@ def parse_stage(value: object) -> str | None:
 
 
 def run_juridiction_specialisee(arguments: dict[str, Any]) -> dict[str, Any]:
-    """Entry point of ``juridiction-specialisee``: ``{"matter": ..., "minor": bool?, "stage": str?}``."""
-    args: dict[str, Any] = {}
-    for name, value in arguments.items():
-        if name not in _ARG_ALIASES:
-            raise InvalidToolInputError(name, "argument inconnu (attendus : « matter », « minor », « stage »).")
-        args[_ARG_ALIASES[name]] = value
-    matter = find_matter(args.get("matter"))
-    minor = parse_minor(args.get("minor"))
-    stage = parse_stage(args.get("stage"))
+    """Entry point of ``juridiction-specialisee``: ``{"matter": ..., "minor": bool?, "stage": str?}``, already
+    validated by ``JuridictionSpecialiseeArgs`` (``run_tool``)."""
+    matter = find_matter(arguments.get("matter"))
+    minor, stage = arguments.get("minor"), arguments.get("stage")
 
     notes = list(matter.notes)
     selected = []
