@@ -440,7 +440,9 @@ def test_openapi_in_french_with_examples(make_client) -> None:
     assert "en français" in schema["properties"]["question"]["description"]
     assert schema["examples"]
     assert {"/v1/ask", "/v1/ask/stream", "/v1/search", "/v1/articles/{ref}", "/v1/documents", "/v1/tools",
-            "/v1/tools/{tool_id}", "/health"} <= spec["paths"].keys()
+            "/v1/tools/{tool_id}", "/v1/models", "/v1/chat/completions", "/health"} <= spec["paths"].keys()
+    chat = spec["paths"]["/v1/chat/completions"]["post"]["responses"]
+    assert {"application/json", "text/event-stream"} <= chat["200"]["content"].keys() and "invalid_api_key" in json.dumps(chat["401"])
     assert {"HTTPBearer", "APIKeyHeader"} <= spec["components"]["securitySchemes"].keys()
 
 
