@@ -5,6 +5,8 @@ They are mapped once to CLI exit codes and HTTP problems; nothing else should su
 
 from __future__ import annotations
 
+from langchain_core.tools import ToolException
+
 
 class AssistantError(Exception):
     """Base class: ``str(err)`` is a French sentence a magistrate can read."""
@@ -41,7 +43,12 @@ class UnknownArticleError(AssistantError):
         super().__init__(msg)
 
 
-class InvalidToolInputError(AssistantError):
+class ToolError(AssistantError, ToolException):
+    """An error of a deterministic tool: also LangChain's ``ToolException``, so that a ``StructuredTool`` (and a
+    LangGraph ``ToolNode``) hands its French message back to the model instead of crashing."""
+
+
+class InvalidToolInputError(ToolError):
     """A tool argument is missing or invalid; ``field`` names it."""
 
     http_status = 422
@@ -51,7 +58,7 @@ class InvalidToolInputError(AssistantError):
         super().__init__(f"{field} : {message}")
 
 
-class UnknownToolError(AssistantError):
+class UnknownToolError(ToolError):
     http_status = 404
 
     def __init__(self, tool_id: str, known: list[str]) -> None:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, ToolUse
+from assistant.catalog import Catalog
 from assistant.errors import AssistantError
 from assistant.grounding import Prepared, basis_of, reference_label, refuse, renvois, retrieved_ids, unit_citation, unit_of_basis
 from assistant.models import Citation, Unit
 from assistant.prompts import CONTEXT_PROMPT, REFUSAL_MARKER, REMOVED_REFERENCE, SOURCE_TEMPLATE, SYSTEM_PROMPT
 from assistant.references import referenced_articles
+from assistant.retrieval import Hit
 from assistant.settings import Settings
 from assistant.tools import langchain_tools
 
@@ -37,7 +40,7 @@ class LLMGenerator:
 
     def __init__(self, model: Any, extractive: ExtractiveGenerator) -> None:
         self.model = model  # a LangChain chat model (ChatOpenAI in production)
-        self.extractive = extractive  # refusals, and the verbatim passages of the units the model refers to
+        self.extractive = extractive  # the verbatim passages of the units the model refers to
         self.catalog = extractive.catalog
 
     @classmethod
@@ -50,11 +53,10 @@ class LLMGenerator:
         )
         return cls(model, extractive)
 
-    def generate(self, p: Prepared) -> Answer:
-        from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+    def _call(self, p: Prepared) -> tuple[list[Unit], list[Any], dict[str, Any], Any]:
+        """The sources, the messages, the tools and the tool-bound model of one generation."""
+        from langchain_core.messages import HumanMessage, SystemMessage
 
-        if p.refusal:
-            return refuse(p, self.catalog, p.refusal)
         units = self._sources(p)
         context = "\n\n".join(
             SOURCE_TEMPLATE.format(n=i, label=reference_label(u, self.catalog), text=u.text[:MAX_SOURCE_CHARS])
@@ -66,7 +68,14 @@ class LLMGenerator:
             HumanMessage(CONTEXT_PROMPT.format(context=context, question=p.standalone)),
         ]
         tools = {t.name: t for t in langchain_tools(self.catalog)}
-        model = self.model.bind_tools(list(tools.values()))
+        return units, messages, tools, self.model.bind_tools(list(tools.values()))
+
+    def generate(self, p: Prepared) -> Answer:
+        from langchain_core.messages import ToolMessage
+
+        if p.refusal:
+            return refuse(p, self.catalog, p.refusal)
+        units, messages, tools, model = self._call(p)
         tool_uses: list[ToolUse] = []
         try:
             reply = model.invoke(messages)
@@ -86,9 +95,47 @@ class LLMGenerator:
         except Exception as exc:  # network, timeout, malformed reply: say so, never a stack trace
             raise AssistantError(f"Le service de génération (LLM) n'a pas répondu correctement : {type(exc).__name__}.") from exc
         text = str(reply.content or "").strip()
-        if p.tool is not None:
-            tool_uses.insert(0, p.tool)
         return self._checked_answer(text, units, tool_uses, p)
+
+    def stream(self, p: Prepared) -> Iterator[str | Answer]:
+        """Streaming hook: text deltas as the model produces them, then the finished ``Answer``.
+
+        Each delta is a whole sentence (or line) of the model's text with the same treatment as the finished text:
+        article numbers absent from the sources removed, ``[n]`` markers replaced by their reference. The last item
+        is ``_checked_answer`` on the whole text (the citation check, a refusal if nothing verifiable remains): it is
+        authoritative, and the caller reconciles it with what was streamed (``assistant.streaming``).
+        """
+        from langchain_core.messages import ToolMessage
+
+        if p.refusal:
+            yield refuse(p, self.catalog, p.refusal)
+            return
+        units, messages, tools, model = self._call(p)
+        tool_uses: list[ToolUse] = []
+        text = ""
+        try:
+            for _ in range(MAX_TOOL_ROUNDS + 1):
+                pieces = _StreamedText(units, tool_uses, self.catalog)
+                reply: Any = None
+                for chunk in model.stream(messages):
+                    reply = chunk if reply is None else reply + chunk
+                    yield from pieces.feed(_text_of(chunk.content))
+                calls = (getattr(reply, "tool_calls", None) or []) if reply is not None else []
+                if not calls:
+                    yield from pieces.flush()
+                    text = _text_of(reply.content if reply is not None else "").strip()
+                    break
+                messages.append(reply)
+                for call in calls:
+                    result = _run_tool(tools, call["name"], call.get("args") or {})
+                    if "erreur" not in result:
+                        tool_uses.append(ToolUse(call["name"], call.get("args") or {}, result))
+                    messages.append(ToolMessage(json.dumps(result, ensure_ascii=False), tool_call_id=call["id"]))
+        except AssistantError:
+            raise
+        except Exception as exc:  # network, timeout, malformed reply: say so, never a stack trace
+            raise AssistantError(f"Le service de génération (LLM) n'a pas répondu correctement : {type(exc).__name__}.") from exc
+        yield self._checked_answer(text, units, tool_uses, p)
 
     def _sources(self, p: Prepared) -> list[Unit]:
         ids = [r["unit_id"] for r in retrieved_ids(p, self.catalog)]
@@ -96,6 +143,8 @@ class LLMGenerator:
 
     def _checked_answer(self, text: str, units: list[Unit], tool_uses: list[ToolUse], p: Prepared) -> Answer:
         retrieved = retrieved_ids(p, self.catalog)
+        if p.tool is not None and all(t.name != p.tool.name for t in tool_uses):
+            tool_uses = [p.tool, *tool_uses]  # the router's result, unless the model called the same tool itself
         if not text or text.startswith(REFUSAL_MARKER):
             reason = text[len(REFUSAL_MARKER):].strip(" :.-—") if text else ""
             return refuse(p, self.catalog, reason or None)
@@ -110,7 +159,7 @@ class LLMGenerator:
         assert p.analysis is not None
         for n in used:
             unit = units[n - 1]
-            best = self.extractive.select(p.analysis, p.standalone, [_hit(unit)])
+            best = self.extractive.select(p.analysis, p.standalone, [Hit(unit, 1.0)])
             citations += [unit_citation(unit, self.catalog, passage.quote) for passage in best[:2]]
         for use in tool_uses:
             for b in basis_of(use.result):
@@ -125,13 +174,61 @@ class LLMGenerator:
                       retrieved=retrieved, generator="openai", degraded=p.degraded)
 
 
-def _hit(unit: Unit) -> Any:
-    from assistant.retrieval import Hit
+class _StreamedText:
+    """Cuts the streamed text at sentence ends and gives each sentence the treatment of the finished text.
 
-    return Hit(unit, 1.0)
+    Nothing is shown while the text may still turn out to be a refusal (it starts with the refusal marker).
+    """
+
+    _END = re.compile(r"(?:(?<=[a-zà-ÿ]{4}[.!?])|(?<=[\])»)][.!?]))[ \t]+|\n+")
+
+    def __init__(self, units: list[Unit], tool_uses: list[ToolUse], catalog: Catalog) -> None:
+        self.units, self.tool_uses, self.catalog = units, tool_uses, catalog
+        self.buffer = ""
+        self.state = "undecided"  # then "streaming" or "refusal"
+
+    def feed(self, delta: str) -> list[str]:
+        self.buffer += delta
+        if self.state == "undecided":
+            self.buffer = self.buffer.lstrip()
+            if REFUSAL_MARKER.startswith(self.buffer):
+                return []
+            self.state = "refusal" if self.buffer.startswith(REFUSAL_MARKER) else "streaming"
+        if self.state == "refusal":
+            self.buffer = ""
+            return []
+        cuts = list(self._END.finditer(self.buffer))
+        if not cuts:
+            return []
+        end = cuts[-1].end()
+        ready, self.buffer = self.buffer[:end], self.buffer[end:]
+        return [self._checked(ready)]
+
+    def flush(self) -> list[str]:
+        rest, self.buffer = self.buffer.rstrip(), ""
+        if self.state == "refusal" or not rest or REFUSAL_MARKER.startswith(rest):
+            return []
+        return [self._checked(rest)]
+
+    def _checked(self, piece: str) -> str:
+        allowed = {u.article for u in self.units if u.article}
+        for use in self.tool_uses:
+            allowed |= {b["article"] for b in basis_of(use.result) if b.get("article")}
+        for number in referenced_articles(piece):
+            if number not in allowed:
+                piece = _remove_reference(piece, number)
+        return _MARKER_RE.sub(lambda m: _marker_label(m, self.units, self.catalog), piece)
 
 
-def _marker_label(m: re.Match[str], units: list[Unit], catalog: Any) -> str:
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content blocks
+        return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return ""
+
+
+def _marker_label(m: re.Match[str], units: list[Unit], catalog: Catalog) -> str:
     n = int(m.group(1))
     return f"({reference_label(units[n - 1], catalog)})" if 1 <= n <= len(units) else ""
 

@@ -57,8 +57,8 @@ class Reference:
 def _text_name(raw: str) -> str | None:
     name = re.sub(r"\s+", " ", raw.replace("’", "'")).strip(" ,.;:")
     low = name.lower()
-    if low.startswith(_CPP_NAMES):
-        return None
+    if low.startswith(_CPP_NAMES) or low in ("code", "présent code"):
+        return None  # « l'article 999-1 du code » in a CPP passage: the CPP itself
     for code in sorted(_KNOWN_CODES, key=len, reverse=True):
         if low.startswith(code):
             return code

@@ -21,7 +21,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.catalog import Catalog
 from assistant.french import expand_abbreviations, fold_accents, tokenize
-from assistant.models import Unit
+from assistant.models import Citation, Unit
 from assistant.references import referenced_articles
 from assistant.tools.text import fold
 from assistant.vocabulary import vocabulary
@@ -340,13 +340,24 @@ def _live_before_repealed(hits: list[Hit]) -> list[Hit]:
 
 
 class HybridRetriever(BaseRetriever):
-    """LangChain retriever over ``HybridSearch``: documents are whole units with their citation metadata."""
+    """LangChain retriever over ``HybridSearch``: documents are whole units with their citation metadata (document,
+    article or section, version date, status) plus ``doc_title`` and ``reference``, the label to cite
+    (« CPP, art. 706-88 (version en vigueur au 15/08/2022) »)."""
 
     engine: Any
     k: int = 8
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [h.to_document() for h in self.engine.search(query, k=self.k)]
+        docs = []
+        for h in self.engine.search(query, k=self.k):
+            doc = h.to_document()
+            u, info = h.unit, self.engine.catalog.document(h.unit.doc_id)
+            title = info.short_title if u.kind == "circulaire" else info.title
+            citation = Citation(doc_id=u.doc_id, doc_title=title, kind=u.kind, article=u.article, section=u.section,
+                                version_date=u.version_date, quote="", abrogated=u.abrogated, unverified=u.unverified)
+            doc.metadata |= {"doc_title": title, "reference": citation.label()}
+            docs.append(doc)
+        return docs
 
 
 def hits_units(hits: Iterable[Hit]) -> list[str]:

@@ -83,9 +83,13 @@ class Record:
     tool_ok: bool | None = None
 
 
-def evaluate(questions: list[Question], ask: Asker, corpus: CorpusText, article_numbers: set[str]) -> list[Record]:
+def evaluate(
+    questions: list[Question], ask: Asker, corpus: CorpusText, article_numbers: set[str], progress: bool = False,
+) -> list[Record]:
+    from tqdm import tqdm
+
     records = []
-    for q in questions:
+    for q in tqdm(questions, desc="Évaluation", unit="question", disable=not progress):
         t = time.perf_counter()
         resp = ask(q.question, q.history)
         rec = Record(q, resp, (time.perf_counter() - t) * 1000)
@@ -165,6 +169,7 @@ def summarize(records: list[Record]) -> dict[str, Any]:
         lengths = [len(r.response.get("answer", "")) for r in recs if not r.response.get("refused")]
         return {
             "questions": len(recs),
+            "api_errors": sum(1 for r in recs if r.response.get("error")),
             "recall@1": sum(1 for k in ranks if k and k <= 1) / n if n else None,
             "recall@5": sum(1 for k in ranks if k and k <= 5) / n if n else None,
             "recall@10": sum(1 for k in ranks if k and k <= 10) / n if n else None,
@@ -220,6 +225,8 @@ def verdicts(records: list[Record]) -> list[dict[str, Any]]:
 def _problems(r: Record) -> list[str]:
     problems = []
     exp = r.q.expected
+    if r.response.get("error"):
+        problems.append(f"erreur de l'API ({r.response['error']})")
     if not exp.get("refused") and (exp.get("articles") or exp.get("sections")) and (r.rank is None or r.rank > 5):
         problems.append(f"unité attendue hors du top 5 (rang {r.rank})")
     if bool(exp.get("refused")) != bool(r.response.get("refused")):
@@ -241,7 +248,7 @@ def failures(records: list[Record]) -> list[dict[str, Any]]:
 
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "citation_hit_rate", "lead", "unsupported_citation_rate",
            "other_code_as_cpp", "fact_accuracy", "refusal_precision", "refusal_recall", "false_refusal_rate",
-           "tool_accuracy", "answer_chars_median", "latency_p50_ms", "latency_p95_ms")
+           "tool_accuracy", "answer_chars_median", "latency_p50_ms", "latency_p95_ms", "api_errors")
 
 
 def _fmt(v: Any) -> str:
@@ -276,18 +283,46 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def api_asker(base_url: str, api_key: str | None = None, timeout: float = 60.0) -> Asker:
+MAX_RETRIES_429 = 20
+MAX_RETRY_AFTER_S = 120.0
+
+
+def api_asker(
+    base_url: str, api_key: str | None = None, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep,
+) -> Asker:
+    """Ask through ``POST /v1/ask``. A 429 (rate limit) is waited out as its ``Retry-After`` says, then retried, so a
+    run against a server with the default limit completes; other errors are recorded with the question."""
     import httpx
 
     client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
 
     def ask(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
-        r = client.post("/v1/ask", json={"question": question, "history": history})
+        for _ in range(MAX_RETRIES_429 + 1):
+            r = client.post("/v1/ask", json={"question": question, "history": history})
+            if r.status_code != 429:
+                break
+            sleep(retry_after(r.headers.get("Retry-After")))
         if r.status_code != 200:
             return {"answer": "", "refused": True, "citations": [], "error": f"HTTP {r.status_code}"}
         return r.json()
 
     return ask
+
+
+def retry_after(value: str | None) -> float:
+    """Seconds to wait from a ``Retry-After`` header (seconds, or an HTTP date); 1 s if absent or unreadable."""
+    if not value:
+        return 1.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 def write_reports(report: dict[str, Any], out_dir: Path, stem: str) -> tuple[Path, Path]:

@@ -25,7 +25,7 @@ def llm_assistant(assistant: Assistant, fake_llm: FakeOpenAI, built_index: Setti
     fake_llm.replies.clear()
     fake_llm.requests.clear()
     settings = Settings(data_dir=built_index.data_dir, generator="openai", llm_base_url=fake_llm.base_url, llm_model="modele-test")
-    return Assistant(assistant.catalog, assistant.search, generator=LLMGenerator.from_settings(settings), index_state=assistant.index_state)
+    return Assistant(assistant.catalog, assistant.search, generator=LLMGenerator.from_settings(settings, assistant.generator), index_state=assistant.index_state)
 
 
 def test_unknown_article_numbers_are_removed_and_quotes_stay_verbatim(llm_assistant: Assistant, fake_llm: FakeOpenAI, corpus_text: CorpusText) -> None:
@@ -72,7 +72,7 @@ def test_answer_without_verifiable_source_is_refused(llm_assistant: Assistant, f
 
 def test_unreachable_llm_server_is_a_clear_error(assistant: Assistant, built_index: Settings) -> None:
     settings = Settings(data_dir=built_index.data_dir, generator="openai", llm_base_url="http://127.0.0.1:9/v1", llm_model="x", llm_timeout_s=2)
-    broken = Assistant(assistant.catalog, assistant.search, generator=LLMGenerator.from_settings(settings))
+    broken = Assistant(assistant.catalog, assistant.search, generator=LLMGenerator.from_settings(settings, assistant.generator))
     with pytest.raises(AssistantError, match="Le service de génération"):
         broken.ask("Quelles sont les obligations d'une personne inscrite au FIJAIT ?")
 

@@ -125,13 +125,13 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     if args.api_url:
         ask = api_asker(args.api_url, args.api_key)
         report |= {"label": f"API {args.api_url}", "target": args.api_url}
-        records = evaluate(questions, ask, corpus, numbers)
+        records = evaluate(questions, ask, corpus, numbers, progress=not args.quiet)
     else:
         from assistant.compose import load_assistant
 
         assistant = load_assistant(settings)
         report |= {"label": "en processus", "target": "en processus"}
-        records = evaluate(questions, lambda q, h: assistant.ask(q, h).to_dict(), corpus, numbers)
+        records = evaluate(questions, lambda q, h: assistant.ask(q, h).to_dict(), corpus, numbers, progress=not args.quiet)
         if args.baselines:
             from assistant.store import chroma_client
             from evals.baselines import baseline_assistant
@@ -148,7 +148,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     overall = report["summary"]["overall"]
     print(f"{overall['questions']} questions — " + ", ".join(
         f"{k} {v:.3f}" for k, v in overall.items() if isinstance(v, float) and k not in ("latency_p50_ms", "latency_p95_ms")
-    ) + f", latence p50 {overall['latency_p50_ms']} ms, p95 {overall['latency_p95_ms']} ms")
+    ) + f", latence p50 {overall['latency_p50_ms']} ms, p95 {overall['latency_p95_ms']} ms, erreurs de l'API {overall['api_errors']}")
     for kind, summary in report.get("baselines", {}).items():
         o = summary["overall"]
         print(f"référence {kind} : recall@5 {o['recall@5']:.3f}, MRR {o['mrr']:.3f}, refus P/R {o['refusal_precision'] or 0:.2f}/{o['refusal_recall'] or 0:.2f}")
@@ -233,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="N'évaluer que les N premières questions.")
     ev.add_argument("--out", type=Path, default=PROJECT_ROOT / "evals" / "reports")
     ev.add_argument("--name", default="eval-latest", help="Nom des rapports (sans extension).")
+    ev.add_argument("--quiet", action="store_true", help="Sans barre de progression.")
     serve = sub.add_parser("serve", help="Servir l'API HTTP et la page de chat (uvicorn).")
     serve.add_argument("--host", default="127.0.0.1", help="Adresse d'écoute (défaut : 127.0.0.1 ; 0.0.0.0 pour le réseau).")
     serve.add_argument("--port", type=int, default=8000, help="Port (défaut : 8000).")

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
 from assistant.api.middleware import RequestContextMiddleware
+from assistant.api.openai_routes import install_openai_routes
 from assistant.api.problems import install_handlers
 from assistant.api.routes import VERSION, health_router, router
 from assistant.api.runtime import Runtime
@@ -33,6 +34,7 @@ TAGS = [
     {"name": "questions", "description": "Questions en langage naturel, réponses citées."},
     {"name": "corpus", "description": "Recherche, articles et documents du corpus."},
     {"name": "outils", "description": "Outils déterministes : compétence et délais, toujours avec leur fondement."},
+    {"name": "compatibilité OpenAI", "description": "GET /v1/models et POST /v1/chat/completions, pour les clients OpenAI (portails de chat, SDK)."},
     {"name": "état", "description": "État du service (sans authentification)."},
 ]
 
@@ -60,6 +62,7 @@ def create_app(
     app.state.runtime = runtime
     install_handlers(app)
     app.include_router(router)
+    install_openai_routes(app)
     app.include_router(health_router)
 
     @app.get("/", include_in_schema=False)

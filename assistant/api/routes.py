@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -11,7 +10,8 @@ from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from assistant.api.problems import PROBLEM_JSON
+from assistant.answer import Answer
+from assistant.api.problems import PROBLEM_JSON, problem_body
 from assistant.api.runtime import Runtime
 from assistant.api.schemas import (
     ArticleResponse,
@@ -31,8 +31,10 @@ from assistant.api.schemas import (
     ToolsResponse,
 )
 from assistant.api.security import Caller, authenticate, enforce_rate_limit
+from assistant.api.streams import StreamFailed, answer_stream
 from assistant.audit import AuditEntry
 from assistant.chain import Assistant
+from assistant.streaming import reconcile
 from assistant.tools import TOOL_IDS, run_tool, tool_catalogue
 
 VERSION = "0.1.0"
@@ -118,7 +120,7 @@ def ask(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> AskResponse:
 
 STREAM_EXAMPLE = (
     'event: start\ndata: {"request_id": "3f2a…"}\n\n'
-    'event: delta\ndata: {"text": "Selon l\'article 706-88-1 du CPP "}\n\n'
+    'event: delta\ndata: {"text": "Selon l\'article 706-88-1 du CPP (CPP, art. 706-88-1), "}\n\n'
     'event: citations\ndata: {"citations": [...]}\n\n'
     'event: tool_calls\ndata: {"tool_calls": []}\n\n'
     'event: done\ndata: {"answer": "…", "refused": false, "citations": [...], "request_id": "3f2a…", …}\n\n'
@@ -129,7 +131,7 @@ SSE_EVENT_SCHEMA = {
     "type": "object",
     "description": "Un événement du flux ; `data` est du JSON.",
     "properties": {
-        "event": {"type": "string", "enum": ["start", "delta", "citations", "tool_calls", "done"]},
+        "event": {"type": "string", "enum": ["start", "delta", "replace", "citations", "tool_calls", "done", "error"]},
         "data": {"type": "string", "description": "Charge utile JSON de l'événement."},
     },
     "required": ["event", "data"],
@@ -144,8 +146,11 @@ SSE_EVENT_SCHEMA = {
     responses={
         200: {
             "description": (
-                "Flux Server-Sent Events : `start` (request_id), plusieurs `delta` (morceaux du texte de la réponse, à "
-                "concaténer), `citations`, `tool_calls`, puis `done` (la réponse complète, même forme que POST /v1/ask)."
+                "Flux Server-Sent Events : `start` (request_id), des `delta` (le texte au fur et à mesure de sa "
+                "génération, à concaténer ; avec le générateur LLM, phrase par phrase), éventuellement `replace` (le "
+                "texte vérifié remplace tout le texte reçu : réponse écartée faute de source vérifiable), `citations`, "
+                "`tool_calls`, puis `done` (la réponse complète, même forme que POST /v1/ask, qui fait foi). Une erreur "
+                "survenue pendant le flux arrive comme événement `error` (`detail` en français)."
             ),
             "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA, "example": STREAM_EXAMPLE}},
         },
@@ -153,38 +158,38 @@ SSE_EVENT_SCHEMA = {
     },
 )
 def ask_stream(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> StreamingResponse:
-    """Même réponse que `POST /v1/ask`, envoyée en flux (Server-Sent Events) : le texte arrive par morceaux, puis les
-    citations, les outils utilisés et l'événement final `done` qui contient la réponse complète."""
-    response = answer_request(runtime, body, entry)
+    """Même réponse que `POST /v1/ask`, envoyée en flux (Server-Sent Events) : le texte arrive au fur et à mesure
+    qu'il est généré (contrôle des citations compris), puis les citations, les outils utilisés et l'événement final
+    `done` qui contient la réponse complète."""
+    items = answer_stream(runtime, body.question, [t.model_dump() for t in body.history], entry)
     return StreamingResponse(
-        sse_events(response), media_type="text/event-stream",
+        sse_events(items, entry.request_id), media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-def sse_events(response: AskResponse, piece_chars: int = 120) -> Iterator[str]:
-    """The SSE frames of an answer: its text in pieces (concatenating the ``delta`` texts gives ``answer``), then the rest."""
-    yield _sse("start", {"request_id": response.request_id})
-    for piece in split_text(response.answer, piece_chars):
-        yield _sse("delta", {"text": piece})
-    data = response.model_dump(mode="json")
-    yield _sse("citations", {"citations": data["citations"]})
-    yield _sse("tool_calls", {"tool_calls": data["tool_calls"]})
-    yield _sse("done", data)
-
-
-def split_text(text: str, max_chars: int) -> list[str]:
-    """Split at whitespace into pieces of about ``max_chars`` characters, losing nothing."""
-    pieces: list[str] = []
-    current = ""
-    for m in re.finditer(r"\S+\s*|\s+", text):
-        if current and len(current) + len(m.group()) > max_chars:
-            pieces.append(current)
-            current = ""
-        current += m.group()
-    if current:
-        pieces.append(current)
-    return pieces
+def sse_events(items: Iterator[str | Answer], request_id: str) -> Iterator[str]:
+    """The SSE frames of a streamed answer: concatenating the ``delta`` texts (after any ``replace``) gives ``answer``."""
+    yield _sse("start", {"request_id": request_id})
+    streamed = ""
+    try:
+        for item in items:
+            if isinstance(item, str):
+                if item:
+                    streamed += item
+                    yield _sse("delta", {"text": item})
+                continue
+            fix = reconcile(streamed, item)
+            if fix.replacement is not None:
+                yield _sse("replace", {"text": fix.replacement})
+            elif fix.delta:
+                yield _sse("delta", {"text": fix.delta})
+            data = AskResponse.model_validate({**item.to_dict(), "request_id": request_id}).model_dump(mode="json")
+            yield _sse("citations", {"citations": data["citations"]})
+            yield _sse("tool_calls", {"tool_calls": data["tool_calls"]})
+            yield _sse("done", data)
+    except StreamFailed as exc:
+        yield _sse("error", problem_body(500, exc.message, request_id=request_id))
 
 
 def _sse(event: str, data: Any) -> str:

@@ -11,10 +11,11 @@ from typing import Any
 
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError, UnknownToolError
-from assistant.tools.competence import STAGE_LABELS, matters_catalogue, run_juridiction_specialisee
+from assistant.tools.competence import matters_catalogue, run_juridiction_specialisee
 from assistant.tools.delais import run_delai
 from assistant.tools.poles import run_pole_instruction
 from assistant.tools.rules import load_delai_rules
+from assistant.tools.schemas import ARGS_MODELS, invalid_input, json_schema, validate_arguments
 
 POLE_INSTRUCTION = "pole-instruction"
 JURIDICTION_SPECIALISEE = "juridiction-specialisee"
@@ -44,7 +45,9 @@ DESCRIPTIONS = {
         "d'arrêt européen, extradition, décision d'enquête européenne, interceptions, infiltration, techniques "
         "spéciales d'enquête, CIVI, saisies, etc. Donner « rule » (identifiant d'une règle du catalogue) et "
         "« start » (date et heure de l'événement de départ, ISO 8601 ou en français : « 23 octobre 2026 à 10h »), "
-        "plus les options propres à la règle (par exemple « consent »: true). Les heures sont comptées en temps "
+        "plus les options propres à la règle (par exemple « consent »: true) et, pour un délai en jours ouvrables, "
+        "« place » (tribunal ou département : les jours fériés locaux d'Alsace-Moselle et d'outre-mer sont alors "
+        "appliqués ; sans lieu, calendrier national). Les heures sont comptées en temps "
         "réel (changements d'heure compris) ; le résultat donne les dates, les étapes du calcul, les avertissements "
         "(notamment la prorogation de l'article 801, hors corpus, jamais appliquée d'office) et les textes cités."
     ),
@@ -56,40 +59,6 @@ LABELS = {
 }
 
 
-def _schemas() -> dict[str, dict[str, Any]]:
-    rules = load_delai_rules()
-    return {
-        POLE_INSTRUCTION: {
-            "type": "object",
-            "properties": {
-                "tribunal": {"type": "string", "description": "Ville du tribunal judiciaire (ex. « Auch », « TJ de Saint-Étienne »)."},
-                "pole": {"type": "string", "description": "Ville siège d'un pôle de l'instruction, pour la question inverse (ex. « Laon »)."},
-            },
-            "additionalProperties": False,
-        },
-        JURIDICTION_SPECIALISEE: {
-            "type": "object",
-            "properties": {
-                "matter": {"type": "string", "description": "Matière (ex. « terrorisme », « JIRS », « PNF », « pollution marine »)."},
-                "minor": {"type": "boolean", "description": "true si l'auteur est mineur."},
-                "stage": {"type": "string", "enum": list(STAGE_LABELS), "description": "Stade de la procédure."},
-            },
-            "required": ["matter"],
-            "additionalProperties": False,
-        },
-        DELAI: {
-            "type": "object",
-            "properties": {
-                "rule": {"type": "string", "enum": list(rules), "description": "Identifiant de la règle de délai."},
-                "start": {"type": "string", "description": "Date (et heure) de l'événement de départ, ISO 8601 ou en français."},
-                "options": {"type": "object", "description": "Options propres à la règle (elles peuvent aussi être données au premier niveau)."},
-            },
-            "required": ["rule"],
-            "additionalProperties": True,
-        },
-    }
-
-
 def run_tool(catalog: Catalog, tool_id: str, arguments: dict[str, Any] | None) -> dict[str, Any]:
     """Run a tool by id. Raises ``UnknownToolError`` or ``InvalidToolInputError`` (French message naming the field)."""
     if tool_id not in TOOL_IDS:
@@ -98,23 +67,23 @@ def run_tool(catalog: Catalog, tool_id: str, arguments: dict[str, Any] | None) -
         arguments = {}
     if not isinstance(arguments, dict):
         raise InvalidToolInputError("arguments", "un objet JSON {nom: valeur} est attendu.")
+    arguments = validate_arguments(ARGS_MODELS[tool_id], arguments)
     if tool_id == POLE_INSTRUCTION:
         return run_pole_instruction(catalog, arguments)
     if tool_id == JURIDICTION_SPECIALISEE:
         return run_juridiction_specialisee(arguments)
-    return run_delai(arguments)
+    return run_delai(arguments, catalog)
 
 
 def tool_catalogue(catalog: Catalog) -> list[dict[str, Any]]:
     """The tools for ``GET /v1/tools``: id, label, description, JSON schema; matters and deadline rules listed."""
-    schemas = _schemas()
     out: list[dict[str, Any]] = []
     for tool_id in TOOL_IDS:
         entry: dict[str, Any] = {
             "id": tool_id,
             "label": LABELS[tool_id],
             "description": DESCRIPTIONS[tool_id],
-            "parameters": schemas[tool_id],
+            "parameters": json_schema(ARGS_MODELS[tool_id]),
         }
         if tool_id == POLE_INSTRUCTION:
             entry["poles"] = len(catalog.poles)
@@ -128,54 +97,34 @@ def tool_catalogue(catalog: Catalog) -> list[dict[str, Any]]:
 
 
 def langchain_tools(catalog: Catalog) -> list[Any]:
-    """The three tools as LangChain ``StructuredTool`` objects bound to ``catalog``; names are the tool ids."""
+    """The three tools as LangChain ``StructuredTool``s bound to ``catalog``; names are the tool ids.
+
+    Each ``args_schema`` is the tool's pydantic model (``assistant.tools.schemas``). A bad input raises
+    ``InvalidToolInputError``, a ``ToolException``: with ``handle_tool_error`` the tool returns its French message
+    to the model (a LangGraph ``ToolNode`` does not crash); a malformed call gets a French message too.
+    """
     from langchain_core.tools import StructuredTool
-    from pydantic import BaseModel, Field
 
-    by_category: dict[str, list[str]] = {}
-    for r in load_delai_rules().values():
-        by_category.setdefault(r.category, []).append(r.id)
-    rule_list = " ; ".join(f"{cat} : {', '.join(ids)}" for cat, ids in by_category.items())
+    def bound(tool_id: str) -> Any:
+        def call(**kwargs: Any) -> dict[str, Any]:
+            return run_tool(catalog, tool_id, kwargs)
 
-    class PoleArgs(BaseModel):
-        tribunal: str | None = Field(None, description="Ville du tribunal judiciaire (ex. « Auch »).")
-        pole: str | None = Field(None, description="Ville siège d'un pôle, pour lister les tribunaux qu'il couvre.")
-
-    class MatterArgs(BaseModel):
-        matter: str = Field(..., description="Matière : terrorisme, JIRS, PNF, santé publique, pollution marine…")
-        minor: bool | None = Field(None, description="true si l'auteur est mineur.")
-        stage: str | None = Field(None, description="enquete, poursuite, instruction, jugement, application_des_peines ou entraide.")
-
-    class DelaiArgs(BaseModel):
-        rule: str = Field(..., description=f"Identifiant de la règle. Règles : {rule_list}.")
-        start: str | None = Field(None, description="Date et heure de départ (ISO 8601 ou « 23 octobre 2026 à 10h »).")
-        options: dict[str, Any] | None = Field(None, description="Options de la règle, ex. {\"consent\": true}.")
-
-    def _drop_none(kwargs: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in kwargs.items() if v is not None}
-
-    def pole_instruction(**kwargs: Any) -> dict[str, Any]:
-        return run_tool(catalog, POLE_INSTRUCTION, _drop_none(kwargs))
-
-    def juridiction_specialisee(**kwargs: Any) -> dict[str, Any]:
-        return run_tool(catalog, JURIDICTION_SPECIALISEE, _drop_none(kwargs))
-
-    def delai(**kwargs: Any) -> dict[str, Any]:
-        return run_tool(catalog, DELAI, _drop_none(kwargs))
+        call.__name__ = tool_id.replace("-", "_")
+        return call
 
     return [
         StructuredTool.from_function(
-            func=pole_instruction, name=POLE_INSTRUCTION, description=DESCRIPTIONS[POLE_INSTRUCTION],
-            args_schema=PoleArgs,
-        ),
-        StructuredTool.from_function(
-            func=juridiction_specialisee, name=JURIDICTION_SPECIALISEE,
-            description=DESCRIPTIONS[JURIDICTION_SPECIALISEE], args_schema=MatterArgs,
-        ),
-        StructuredTool.from_function(
-            func=delai, name=DELAI, description=DESCRIPTIONS[DELAI], args_schema=DelaiArgs,
-        ),
+            func=bound(tool_id), name=tool_id, description=DESCRIPTIONS[tool_id], args_schema=ARGS_MODELS[tool_id],
+            handle_tool_error=True, handle_validation_error=_validation_message,
+        )
+        for tool_id in TOOL_IDS
     ]
+
+
+def _validation_message(exc: Any) -> str:
+    from pydantic import ValidationError
+
+    return str(invalid_input(exc)) if isinstance(exc, ValidationError) else "arguments invalides."
 
 
 __all__ = ["TOOL_IDS", "run_tool", "tool_catalogue", "langchain_tools"]

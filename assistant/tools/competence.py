@@ -37,7 +37,6 @@ _STAGE_SYNONYMS = {
     "execution des peines": "application_des_peines", "jap": "application_des_peines", "apres condamnation": "application_des_peines",
     "entraide": "entraide", "mandat d arret europeen": "entraide", "mae": "entraide", "extradition": "entraide",
 }
-_ARG_ALIASES = {"matter": "matter", "matiere": "matter", "minor": "minor", "mineur": "minor", "stage": "stage", "stade": "stage"}
 
 
 def matter_keys(matter: Matter) -> list[str]:
@@ -85,7 +84,7 @@ def find_matter(value: object) -> Matter:
     raise InvalidToolInputError("matter", f"matière inconnue « {value} ». Matières connues : {known}.")
 
 
-def _parse_minor(value: object) -> bool | None:
+def parse_minor(value: object) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -97,7 +96,7 @@ def _parse_minor(value: object) -> bool | None:
     raise InvalidToolInputError("minor", "valeur attendue : true (mineur) ou false (majeur).")
 
 
-def _parse_stage(value: object) -> str | None:
+def parse_stage(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -110,15 +109,10 @@ def _parse_stage(value: object) -> str | None:
 
 
 def run_juridiction_specialisee(arguments: dict[str, Any]) -> dict[str, Any]:
-    """Entry point of ``juridiction-specialisee``: ``{"matter": ..., "minor": bool?, "stage": str?}``."""
-    args: dict[str, Any] = {}
-    for name, value in arguments.items():
-        if name not in _ARG_ALIASES:
-            raise InvalidToolInputError(name, "argument inconnu (attendus : « matter », « minor », « stage »).")
-        args[_ARG_ALIASES[name]] = value
-    matter = find_matter(args.get("matter"))
-    minor = _parse_minor(args.get("minor"))
-    stage = _parse_stage(args.get("stage"))
+    """Entry point of ``juridiction-specialisee``: ``{"matter": ..., "minor": bool?, "stage": str?}``, already
+    validated by ``JuridictionSpecialiseeArgs`` (``run_tool``)."""
+    matter = find_matter(arguments.get("matter"))
+    minor, stage = arguments.get("minor"), arguments.get("stage")
 
     notes = list(matter.notes)
     selected = []

@@ -189,42 +189,43 @@ def _days_in_month(year: int, month: int) -> int:
     return (nxt - timedelta(days=1)).day
 
 
-@lru_cache(maxsize=64)
-def _french_holidays(year: int) -> dict[date, str]:
+@lru_cache(maxsize=256)
+def _french_holidays(year: int, subdivision: str | None) -> dict[date, str]:
     import holidays
 
-    return dict(holidays.France(years=year, language="fr").items())
+    return dict(holidays.France(years=year, subdiv=subdivision, language="fr").items())
 
 
-def holiday_name(d: date) -> str | None:
-    """Name of the French public holiday (national list, `holidays` library) falling on ``d``, if any."""
-    return _french_holidays(d.year).get(d)
+def holiday_name(d: date, subdivision: str | None = None) -> str | None:
+    """Name of the French public holiday falling on ``d``, if any (`holidays` library): the national list, or that of a
+    subdivision of ``holidays.France`` (« 57 », « 6AE » for Alsace-Moselle, « 971 »… overseas) which adds its own."""
+    return _french_holidays(d.year, subdivision).get(d)
 
 
-def is_jour_ouvrable(d: date) -> bool:
+def is_jour_ouvrable(d: date, subdivision: str | None = None) -> bool:
     """Every day except Sunday and public holidays."""
-    return d.weekday() != 6 and holiday_name(d) is None
+    return d.weekday() != 6 and holiday_name(d, subdivision) is None
 
 
-def add_jours_ouvrables(d: date, n: int) -> tuple[date, list[str]]:
+def add_jours_ouvrables(d: date, n: int, subdivision: str | None = None) -> tuple[date, list[str]]:
     """The ``n``-th jour ouvrable after ``d`` (``d`` itself not counted); also the days skipped, described in French."""
-    return _step_jours_ouvrables(d, n, timedelta(days=1))
+    return _step_jours_ouvrables(d, n, timedelta(days=1), subdivision)
 
 
-def subtract_jours_ouvrables(d: date, n: int) -> tuple[date, list[str]]:
+def subtract_jours_ouvrables(d: date, n: int, subdivision: str | None = None) -> tuple[date, list[str]]:
     """The ``n``-th jour ouvrable before ``d`` (``d`` itself not counted); also the days skipped."""
-    return _step_jours_ouvrables(d, n, timedelta(days=-1))
+    return _step_jours_ouvrables(d, n, timedelta(days=-1), subdivision)
 
 
-def _step_jours_ouvrables(d: date, n: int, step: timedelta) -> tuple[date, list[str]]:
+def _step_jours_ouvrables(d: date, n: int, step: timedelta, subdivision: str | None) -> tuple[date, list[str]]:
     skipped: list[str] = []
     current, counted = d, 0
     while counted < n:
         current += step
-        if is_jour_ouvrable(current):
+        if is_jour_ouvrable(current, subdivision):
             counted += 1
         else:
-            name = holiday_name(current)
+            name = holiday_name(current, subdivision)
             skipped.append(f"{format_date(current)} ({name.lower() if name else 'dimanche'})")
     return current, skipped
 

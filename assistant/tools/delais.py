@@ -3,7 +3,8 @@
 Counting conventions (each one stated in the result's steps):
 - hours: elapsed real time in Europe/Paris (a change of legal time does not shorten or lengthen the period);
 - days, weeks: calendar days, the day of the start event not counted; the period ends at midnight of its last day;
-- jours ouvrables: every day except Sundays and public holidays (``holidays``, France);
+- jours ouvrables: every day except Sundays and public holidays (``holidays``, France): the national calendar, or
+  that of the place given (tribunal or department: Alsace-Moselle, overseas), named in the result (``calendar``);
 - months, years: same day number, or the last day of a shorter month.
 No rule from outside the corpus is applied silently: when the last day of a deadline is a Saturday, a Sunday
 or a public holiday, a warning says that the extension of article 801 (not in the corpus) was not applied.
@@ -16,8 +17,10 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
 from assistant.tools import dates
+from assistant.tools.places import NATIONAL, Calendar, calendar_for
 from assistant.tools.rules import DelaiRule, Milestone, RuleOption, load_delai_rules
 from assistant.tools.text import fold
 
@@ -35,7 +38,7 @@ _UNIT_WORDS = {
     "mois": ("mois", "mois"),
     "ans": ("an", "ans"),
 }
-_RESERVED_ARGS = {"rule", "start", "options"}
+_RESERVED_ARGS = {"rule", "start", "options", "place"}
 
 WARNING_ART_801 = (
     "Le dernier jour de ce délai ({day}) est {what}. L'article 801 du code de procédure pénale (hors corpus), "
@@ -118,7 +121,9 @@ def _applies(m: Milestone, options: dict[str, object]) -> tuple[bool, list[str]]
     return True, [f"{name}={expected}" for name, expected in pending]
 
 
-def compute(rule: DelaiRule, start: dates.StartInstant | None, options: dict[str, object]) -> dict[str, Any]:
+def compute(
+    rule: DelaiRule, start: dates.StartInstant | None, options: dict[str, object], calendar: Calendar = NATIONAL,
+) -> dict[str, Any]:
     """Compute every applicable milestone of ``rule``: ISO datetime, French display, steps, warnings, basis."""
     steps: list[str] = []
     warnings: list[str] = list(rule.warnings)
@@ -149,14 +154,14 @@ def compute(rule: DelaiRule, start: dates.StartInstant | None, options: dict[str
                     pending_options.add(name)
                     descriptions.append(opt.describe_value(expected) if opt else f"{name} = {expected}")
             condition = " ; ".join(descriptions)
-        instant, day, precise, step = _compute_milestone(rule, m, start, computed)
+        instant, day, precise, step = _compute_milestone(rule, m, start, computed, calendar)
         computed[m.id] = (instant, day, precise)
         prefix = f"[{condition}] " if condition else ""
         steps.append(prefix + step)
         if m.note:
             steps.append(prefix + m.note)
         warnings.extend(m.warnings)
-        warnings.extend(_milestone_warnings(m, day, precise))
+        warnings.extend(_milestone_warnings(m, day, precise, calendar))
         display = dates.format_datetime(instant) if precise else dates.format_date(day)
         if not precise:
             display += " (à partir de 0 h 00)" if m.kind == "plus_tot" else " (jusqu'à minuit)"
@@ -181,6 +186,8 @@ def compute(rule: DelaiRule, start: dates.StartInstant | None, options: dict[str
             warnings.append(
                 f"Option « {name} » non précisée ({opt.label}) : les échéances de chaque hypothèse sont données."
             )
+    if any(m.unit == "jours_ouvrables" for m in rule.milestones if m.id in computed):
+        steps.append(f"Jours fériés : {calendar.label}.")
     mains = [r for r in results if r["main"]]
     deadline = mains[0] if len(mains) == 1 else (results[-1] if not mains and len(results) == 1 else None)
     if deadline is None and not mains and results:
@@ -199,6 +206,7 @@ def compute(rule: DelaiRule, start: dates.StartInstant | None, options: dict[str
             else None
         ),
         "options": {k: v for k, v in options.items()},
+        "calendar": calendar.to_dict(),
         "deadline": deadline,
         "deadlines": results,
         "steps": steps,
@@ -212,6 +220,7 @@ def _compute_milestone(
     m: Milestone,
     start: dates.StartInstant | None,
     computed: dict[str, tuple[datetime, date, bool]],
+    calendar: Calendar = NATIONAL,
 ) -> tuple[datetime, date, bool, str]:
     """(instant, day, hour-precise, French step) of one milestone."""
     refs = " ; ".join(dict.fromkeys(b.ref for b in m.basis))
@@ -254,9 +263,9 @@ def _compute_milestone(
     elif m.unit == "ans":
         day = dates.add_years(base_day, sign * m.amount)
     elif sign > 0:  # jours_ouvrables
-        day, skipped = dates.add_jours_ouvrables(base_day, m.amount)
+        day, skipped = dates.add_jours_ouvrables(base_day, m.amount, calendar.subdivision)
     else:
-        day, skipped = dates.subtract_jours_ouvrables(base_day, m.amount)
+        day, skipped = dates.subtract_jours_ouvrables(base_day, m.amount, calendar.subdivision)
 
     counted_from = dates.format_date(base_day)
     if sign > 0:
@@ -280,14 +289,14 @@ def _compute_milestone(
     return instant, day, False, step
 
 
-def _milestone_warnings(m: Milestone, day: date, precise: bool) -> list[str]:
+def _milestone_warnings(m: Milestone, day: date, precise: bool, calendar: Calendar = NATIONAL) -> list[str]:
     out: list[str] = []
     if precise or m.fixed_date is not None:
         return out
     if m.counting == "de" and m.direction == "apres" and m.unit in ("jours", "semaines", "jours_ouvrables"):
         out.append(WARNING_DIES_A_QUO)
     if m.kind == "limite" and m.direction == "apres":
-        holiday = dates.holiday_name(day)
+        holiday = dates.holiday_name(day, calendar.subdivision)
         what = None
         if holiday:
             what = f"un jour férié ({holiday})"
@@ -300,9 +309,11 @@ def _milestone_warnings(m: Milestone, day: date, precise: bool) -> list[str]:
     return out
 
 
-def run_delai(arguments: dict[str, Any]) -> dict[str, Any]:
-    """Entry point of the ``delai`` tool: validate the arguments, parse the start, compute."""
+def run_delai(arguments: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """Entry point of the ``delai`` tool: validate the arguments, parse the start, compute (``catalog``: the D15-4-4
+    table, to find the department of a tribunal given as ``place``)."""
     rule = find_rule(arguments.get("rule"))
+    calendar = calendar_for(catalog, arguments.get("place"))
     options = collect_options(rule, arguments)
     start = None
     raw_start = arguments.get("start")
@@ -318,4 +329,4 @@ def run_delai(arguments: dict[str, Any]) -> dict[str, Any]:
             )
     elif raw_start not in (None, ""):
         start = dates.parse_start(raw_start, "start")
-    return compute(rule, start, options)
+    return compute(rule, start, options, calendar)

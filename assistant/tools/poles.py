@@ -174,15 +174,9 @@ def lookup_pole(catalog: Catalog, pole: str) -> dict[str, Any]:
 
 
 def run_pole_instruction(catalog: Catalog, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Entry point of ``pole-instruction``: ``{"tribunal": ...}`` or ``{"pole": ...}``."""
-    unknown = set(arguments) - {"tribunal", "pole"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise InvalidToolInputError(name, "argument inconnu (attendus : « tribunal » ou « pole »).")
+    """Entry point of ``pole-instruction``: ``{"tribunal": ...}`` or ``{"pole": ...}``, already validated by
+    ``PoleInstructionArgs`` (``run_tool``)."""
     tribunal, pole = arguments.get("tribunal"), arguments.get("pole")
-    for field_name, value in (("tribunal", tribunal), ("pole", pole)):
-        if value is not None and (not isinstance(value, str) or len(value) > 120):
-            raise InvalidToolInputError(field_name, "un nom de ville (texte de 120 caractères au plus) est attendu.")
     if tribunal and tribunal.strip():
         return lookup_tribunal(catalog, tribunal)
     if pole and pole.strip():

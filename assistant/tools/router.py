@@ -153,8 +153,9 @@ def rule_for(question: str) -> DelaiRule | None:
 
 
 def _route_delai(question: str, folded: str, analysis: QuestionAnalysis) -> ToolCall | None:
-    """A dated deadline: only for a question about a duration or a deadline that gives the date it runs from."""
-    if analysis.kind not in ("duration", "rule"):
+    """A dated deadline: a question that gives the date a délai runs from (« Entre quelles dates… ? », « peut-elle
+    encore saisir la CIVI ? »), never one that asks who, which court, or the text of an article."""
+    if analysis.kind in ("text", "status", "list", "competence", "authority"):
         return None
     rule = _best_rule(folded)
     if rule is None or not rule.needs_start:
