@@ -102,11 +102,11 @@ def test_tool_answer_shows_the_computation_once_with_its_steps_folded(runtime: R
     html = chat[-1]["content"]
     assert html.count('class="cpp-card cpp-tool-card"') == 1
     assert "<details><summary>Étapes du calcul</summary><ol>" in html and "jeudi 29 octobre 2026 à 09 h 00" in html
-    tool_card = html.split('class="cpp-card cpp-tool-card"', 1)[1].split('<h4 class="cpp-sources-title">', 1)[0]
+    tool_card = html.split('class="cpp-card cpp-tool-card"', 1)[1].split('<h3 class="cpp-sources-title">', 1)[0]
     # The basis is quoted once, in « Fondement »; the tool card names it (references only).
     assert "<b>Fondement :</b>" not in tool_card and "<b>Texte :</b> CPP, art. 706-88" in tool_card
     # The « Réponse » is the computed deadline with its reference, not the lead-in line of the text.
-    assert re.search(r'<div class="cpp-reponse"><h3>Réponse</h3><p>Fin maximale[^<]*jeudi 29 octobre 2026 à 09 h 00 \(CPP, art\. 706-88-1', html)
+    assert re.search(r'<div class="cpp-reponse"><h2>Réponse</h2><p>Fin maximale[^<]*jeudi 29 octobre 2026 à 09 h 00 \(CPP, art\. 706-88-1', html)
     text = conv.answer_text(conv.answer_of(conv.turns(conversation)[0]))  # type: ignore[arg-type]
     assert "29 octobre 2026" in text and "<" not in text and "**" not in text
 
@@ -277,8 +277,8 @@ def test_layout_uses_the_summary_when_there_is_one_and_never_needs_it() -> None:
                       version_date=None, quote="", role="renvoi", in_corpus=False, code="code pénal")
     without = Answer(answer="**Oui** : selon l'article 706-88.\n\nDétails…", refused=False, citations=[c, renvoi])
     html = answer_html(without, None)
-    assert '<div class="cpp-reponse"><h3>Réponse</h3><p>Oui : selon l&#x27;article 706-88.</p></div>' in html
-    assert "<h4>Voir aussi</h4><ul><li>code pénal, art. 421-1 (hors corpus)</li></ul>" in html
+    assert '<div class="cpp-reponse"><h2>Réponse</h2><p>Oui : selon l&#x27;article 706-88.</p></div>' in html
+    assert "<h3>Voir aussi</h3><ul><li>code pénal, art. 421-1 (hors corpus)</li></ul>" in html
     with_summary = Answer(answer="Texte long.", refused=False, citations=[c], summary="Oui (CPP, art. 706-88, al. 1).")
     assert "<p>Oui (CPP, art. 706-88, al. 1).</p>" in answer_html(with_summary, None)
     text = answer_text(without)

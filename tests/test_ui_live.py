@@ -188,7 +188,7 @@ def test_chat_in_a_real_browser(live_server: LiveServer, browser: Any, tmp_path:
     answer = ask_with_enter(page, TERRORISM_Q)
     expect(box).to_be_focused()
     expect(box).to_have_value("")
-    expect(answer.locator(".cpp-reponse h3")).to_have_text("Réponse")
+    expect(answer.locator(".cpp-reponse h2")).to_have_text("Réponse")
     expect(answer.locator(".cpp-fondement")).to_contain_text("CPP, art. 706-88-1")
     expect(answer.locator(".cpp-fondement")).to_contain_text("version en vigueur au 15/08/2022")
     card = answer.locator("details.cpp-card").filter(has=page.locator("summary", has_text="CPP, art. 706-88-1 (")).first
@@ -280,6 +280,9 @@ def test_axe_core_finds_nothing_serious(live_server: LiveServer, browser: Any, s
         assert page.evaluate("() => document.body.classList.contains('dark') || document.documentElement.classList.contains('dark')")
     violations = serious_axe_violations(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # Frame: the page from its top, the conversation scrolled to the question and the top of its answer.
+    page.locator("#cpp-chat [data-testid=user]").last.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / f"chat-{scheme}-{width}.png"), full_page=False)
     page.get_by_role("tab", name="Délai").click()
     page.locator("#cpp-rule input").click()

@@ -37,10 +37,10 @@ CSS = """
 #cpp-tabs button.selected { color: #1d4ed8; }  /* the accent (blue-500) is 3.7:1 on white */
 .dark #cpp-tabs button.selected { color: #93c5fd; }
 .cpp-answer { color: var(--cpp-text); }
-.cpp-answer h3, .cpp-answer h4 { margin: 10px 0 4px 0; font-size: 1em; font-weight: 700; color: var(--cpp-text); }
+.cpp-answer h2, .cpp-answer h3 { margin: 10px 0 4px 0; font-size: 1em; font-weight: 700; color: var(--cpp-text); }
 .cpp-reponse { border-left: 5px solid var(--cpp-reponse-border); background: var(--cpp-reponse-bg); color: var(--cpp-text);
   padding: 8px 12px; border-radius: 6px; font-size: 1.05em; }
-.cpp-reponse h3 { margin: 0 0 2px 0; }
+.cpp-reponse h2 { margin: 0 0 2px 0; }
 .cpp-reponse p { margin: 0; }
 .cpp-fondement ul, .cpp-voir ul { margin: 0; padding-left: 1.2em; }
 .cpp-fondement li { margin: 2px 0 6px 0; }
@@ -208,7 +208,7 @@ def source_cards(citations: list[Citation], catalog: Catalog | None) -> str:
             groups.setdefault(c.unit_id or f"{c.doc_id}:{c.article or c.section}", []).append(c)
     if not groups:
         return ""
-    return '<h4 class="cpp-sources-title">Textes intégraux (passages cités surlignés)</h4>' + "".join(
+    return '<h3 class="cpp-sources-title">Textes intégraux (passages cités surlignés)</h3>' + "".join(
         citation_card(g, catalog) for g in groups.values()
     )
 
@@ -367,7 +367,7 @@ def answer_html(answer: Answer, catalog: Catalog | None, actions: str = "") -> s
         parts.append(f'<p class="cpp-note">{esc(DEGRADED_PREFIX)} : {esc(answer.degraded)}</p>')
     first = headline(answer)
     if first:
-        parts.append(f'<div class="cpp-reponse"><h3>Réponse</h3><p>{esc(first)}</p></div>')
+        parts.append(f'<div class="cpp-reponse"><h2>Réponse</h2><p>{esc(first)}</p></div>')
     sources = _sources(answer)
     quoted = [f"<li>« {esc(c.quote)} » <span class=\"cpp-ref\">— {esc(reference(c))}</span></li>" for c in sources if c.quote]
     if quoted:
@@ -376,10 +376,10 @@ def answer_html(answer: Answer, catalog: Catalog | None, actions: str = "") -> s
             f"<details><summary>{len(more)} autre{'s' if len(more) > 1 else ''} passage{'s' if len(more) > 1 else ''} cité{'s' if len(more) > 1 else ''}</summary>"
             f"<ul>{''.join(more)}</ul></details>" if more else ""
         )
-        parts.append(f'<div class="cpp-fondement"><h4>Fondement</h4><ul>{"".join(quoted[:FONDEMENT_SHOWN])}</ul>{folded}</div>')
+        parts.append(f'<div class="cpp-fondement"><h3>Fondement</h3><ul>{"".join(quoted[:FONDEMENT_SHOWN])}</ul>{folded}</div>')
     renvois = _renvois(answer)
     if renvois:
-        parts.append('<div class="cpp-voir"><h4>Voir aussi</h4><ul>' + "".join(f"<li>{esc(reference(c))}</li>" for c in renvois) + "</ul></div>")
+        parts.append('<div class="cpp-voir"><h3>Voir aussi</h3><ul>' + "".join(f"<li>{esc(reference(c))}</li>" for c in renvois) + "</ul></div>")
     for t in answer.tool_calls:
         card = tool_result_html(t.name, t.result, quotes=not sources)
         if card:
