@@ -3,7 +3,7 @@
 Record-keeping for a high-stakes assistant (EU AI Act, art. 12 and 19): for every request we keep when, who (the
 key's hash prefix, never the key), which route, the question according to the privacy mode (stored, hashed or
 omitted), the units retrieved, the articles cited, the tools called, whether the answer was a refusal, the latency
-and the HTTP status. Feedback (👍/👎 and a comment) is stored with the answer and its citations.
+and the HTTP status. Feedback (👍/👎 and a comment) is stored with the answer and its citations, one rating per request.
 
 Every write opens its own connection (safe across threads and worker processes) inside a process-wide lock, with a
 generous busy timeout for the other processes; a write that still fails raises ``AuditWriteError``: callers report
@@ -231,31 +231,47 @@ class AuditLog:
             "L'enregistrement d'audit",
         )
 
-    def add_feedback(
-        self, *, request_id: str, rating: Rating, answer: str, citations: list[dict[str, Any]],
-        question: str | None, refused: bool | None, comment: str | None = None, source: str = "ui",
-    ) -> int:
-        """Store a 👍/👎 with the answer and its citations; returns its id. Raises ``AuditWriteError``."""
+    def save_feedback(
+        self, *, request_id: str, rating: Rating, comment: str | None = None, answer: str = "",
+        citations: list[dict[str, Any]] | None = None, question: str | None = None, refused: bool | None = None,
+        source: str = "ui",
+    ) -> bool:
+        """Store the one rating of an answer (upsert on ``request_id``): a new rating replaces the previous one in place;
+        ``comment`` None keeps the stored comment, "" clears it. Returns True when a rating already existed.
+        Raises ``AuditWriteError``."""
         if rating not in ("up", "down"):
             raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
-        return self._write(
-            "INSERT INTO feedback (ts, request_id, source, rating, comment, question, question_mode, answer, refused, "
-            "citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                now_iso(), request_id, source, rating, (comment or "").strip() or None,
-                protect_question(question, self.question_mode), self.question_mode, answer,
-                None if refused is None else int(refused), _dumps(citations),
-            ),
-            "L'avis",
-        )
-
-    def set_feedback_comment(self, feedback_id: int, comment: str) -> None:
-        """Attach (or replace) the comment of a stored feedback. Raises ``AuditWriteError``."""
-        self._write(
-            "UPDATE feedback SET comment = ?, updated_at = ? WHERE id = ?",
-            ((comment or "").strip() or None, now_iso(), int(feedback_id)),
-            "Le commentaire",
-        )
+        text = None if comment is None else (comment.strip() or None)
+        try:
+            with self._lock:
+                self._ensure_schema()
+                with self._connect() as conn:
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        row = conn.execute("SELECT id FROM feedback WHERE request_id = ? ORDER BY id LIMIT 1", (request_id,)).fetchone()
+                        if row is not None:
+                            conn.execute(
+                                "UPDATE feedback SET rating = ?, comment = CASE WHEN ? THEN ? ELSE comment END, updated_at = ?, "
+                                "source = ? WHERE id = ?",
+                                (rating, comment is not None, text, now_iso(), source, row[0]),
+                            )
+                        else:
+                            conn.execute(
+                                "INSERT INTO feedback (ts, request_id, source, rating, comment, question, question_mode, answer, "
+                                "refused, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (
+                                    now_iso(), request_id, source, rating, text, protect_question(question, self.question_mode),
+                                    self.question_mode, answer, None if refused is None else int(refused), _dumps(citations or []),
+                                ),
+                            )
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        conn.execute("ROLLBACK")
+                        raise
+                    return row is not None
+        except (sqlite3.Error, OSError) as exc:
+            self.failures += 1
+            raise AuditWriteError(f"L'avis n'a pas pu être enregistré dans {self.path} : {exc}.") from exc
 
     # -- reads -----------------------------------------------------------------------------------
 

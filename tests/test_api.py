@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -459,3 +460,38 @@ def test_assistant_never_imports_ui() -> None:
         if any(line.strip().startswith(("import ui", "from ui")) for line in p.read_text(encoding="utf-8").splitlines())
     ]
     assert offenders == []
+
+
+# -- feedback and offline docs ------------------------------------------------------------------------------
+
+
+def test_feedback_one_rating_per_answer_in_the_audit_database(make_client) -> None:
+    client = make_client(api_key_hashes=[hash_key(KEY)])
+    headers = {"X-API-Key": KEY}
+    request_id = client.post("/v1/ask", json={"question": "Que prévoit l'article 706-88 ?"}, headers=headers).json()["request_id"]
+    r = client.post("/v1/feedback", json={"request_id": request_id, "rating": "up", "comment": "Clair."}, headers=headers)
+    assert r.status_code == 200 and r.json() == {"request_id": request_id, "rating": "up", "replaced": False}
+    r = client.post("/v1/feedback", json={"request_id": request_id, "rating": "down"}, headers=headers)
+    assert r.status_code == 200 and r.json()["replaced"] is True
+    (row,) = audit_rows(client, "feedback")
+    assert (row["request_id"], row["rating"], row["comment"], row["source"]) == (request_id, "down", "Clair.", "api")
+    assert audit_rows(client)[-1]["route"] == "POST /v1/feedback" and audit_rows(client)[-1]["key_id"] == hash_key(KEY)[:8]
+    # Same key check as /v1/ask; invalid bodies are French 422 problems; nothing stored for them.
+    assert_problem(client.post("/v1/feedback", json={"request_id": request_id, "rating": "up"}), 401, "Clé d'API manquante")
+    assert_problem(client.post("/v1/feedback", json={"request_id": request_id, "rating": "bof"}, headers=headers), 422, "rating")
+    assert_problem(client.post("/v1/feedback", json={"request_id": "", "rating": "up"}, headers=headers), 422, "request_id")
+    assert len(audit_rows(client, "feedback")) == 1
+    spec = client.get("/openapi.json").json()
+    assert spec["paths"]["/v1/feedback"]["post"]["summary"] == "Donner son avis sur une réponse"
+    assert "FeedbackRequest" in spec["components"]["schemas"]
+
+
+def test_docs_and_redoc_assets_are_served_locally(make_client) -> None:
+    client = make_client()
+    for path in ("/docs", "/redoc"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "cdn.jsdelivr.net" not in page.text and "fonts.googleapis.com" not in page.text
+        scripts = re.findall(r'src="([^"]+\.js)"', page.text)
+        assert scripts and all(s.startswith("/") for s in scripts)
+        assert all(client.get(s).status_code == 200 for s in scripts)

@@ -89,13 +89,29 @@ def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
 def test_feedback_with_answer_citations_and_comment(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "a.sqlite3", "hashed")
     citations = [{"doc_id": "cpp-reglementaire-d", "article": "D15-4-4", "quote": "Agen. Agen, Auch, Cahors, Marmande."}]
-    fid = log.add_feedback(request_id="req-1", rating="down", answer="Le pôle est Agen.", citations=citations,
-                           question="Pôle d'Auch ?", refused=False)
-    log.set_feedback_comment(fid, "  Il manque la cour d'appel.  ")
+    assert log.save_feedback(request_id="req-1", rating="down", answer="Le pôle est Agen.", citations=citations,
+                             question="Pôle d'Auch ?", refused=False) is False
+    assert log.save_feedback(request_id="req-1", rating="down", comment="  Il manque la cour d'appel.  ") is True
     (row,) = log.rows("feedback")
     assert row["rating"] == "down" and row["answer"] == "Le pôle est Agen." and row["citations"] == citations
     assert row["comment"] == "Il manque la cour d'appel." and row["updated_at"]
     assert row["question"].startswith("sha256:")
+
+
+def test_a_second_rating_replaces_the_first_in_place(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "a.sqlite3", "stored")
+    log.save_feedback(request_id="req-1", rating="up", answer="A", comment="bien", question="Q ?", refused=False)
+    log.save_feedback(request_id="req-2", rating="up", answer="B")
+    log.save_feedback(request_id="req-1", rating="down", source="api")  # comment None: the stored one is kept
+    rows = log.rows("feedback")
+    assert [(r["request_id"], r["rating"]) for r in rows] == [("req-1", "down"), ("req-2", "up")]
+    assert rows[0]["comment"] == "bien" and rows[0]["answer"] == "A" and rows[0]["question"] == "Q ?" and rows[0]["source"] == "api"
+    log.save_feedback(request_id="req-1", rating="down", comment="")  # "" clears it
+    assert log.rows("feedback")[0]["comment"] is None
+    out = io.StringIO()
+    assert log.export(out, "jsonl", table="feedback") == 2
+    with pytest.raises(ValueError):
+        log.save_feedback(request_id="req-1", rating="bof")  # type: ignore[arg-type]
 
 
 def test_failed_write_raises_a_french_error(tmp_path: Path) -> None:
@@ -104,7 +120,7 @@ def test_failed_write_raises_a_french_error(tmp_path: Path) -> None:
     with pytest.raises(AuditWriteError, match="n'a pas pu être enregistré"):
         log.record(entry(), 200, 1.0)
     with pytest.raises(AuditWriteError, match="L'avis n'a pas pu être enregistré"):
-        log.add_feedback(request_id="r", rating="up", answer="a", citations=[], question=None, refused=None)
+        log.save_feedback(request_id="r", rating="up", answer="a")
     assert log.failures == 2
 
 

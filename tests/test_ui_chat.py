@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -9,13 +11,15 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from assistant.answer import Answer
 from assistant.api.runtime import Runtime
 from assistant.chain import Assistant
 from assistant.compose import load_assistant
 from assistant.models import Citation, Unit
 from assistant.settings import Settings
-from ui.chat import ChatHandlers, build_chat
-from ui.render import citation_card, highlighted_paragraphs, quote_spans
+from ui import conversation as conv
+from ui.chat import ChatHandlers, build_chat, rule_choices, rule_label
+from ui.render import answer_html, answer_text, citation_card, highlighted_paragraphs, quote_spans, reference
 
 # gr.Warning outside a Gradio event falls back to warnings.warn: expected here (failed writes are reported).
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:gradio.helpers")
@@ -33,40 +37,48 @@ def runtime(built_index: Settings, assistant: Assistant, tmp_path: Path) -> Runt
     return Runtime(built_index.model_copy(update={"audit_db": tmp_path / "audit.sqlite3", "audit_questions": "stored"}), assistant=assistant)
 
 
-def ask(h: ChatHandlers, question: str, chat: list, history: list, answers: dict) -> tuple[list, list, dict]:
-    steps = list(h.respond(question, chat, history, answers))
-    assert steps[0][1][-1]["content"] == "_Recherche dans le corpus…_"
-    _, chat, history, answers = steps[-1]
-    return chat, history, answers
+def ask(h: ChatHandlers, question: str, conversation: dict | None = None) -> tuple[list[dict[str, Any]], dict]:
+    """Run the handler as Gradio would; returns the chat messages and the conversation the browser will keep."""
+    conversation = conversation or conv.empty()
+    steps = list(h.respond(question, conversation))
+    pending = steps[0][1]["value"]
+    assert pending[-1] == {"role": "user", "content": question}  # no assistant message yet: nothing to rate
+    assert len(pending) == 2 * len(conv.turns(conversation)) + 1
+    _, chat, conversation, export, _ = steps[-1]
+    assert export["visible"] is True and export["value"].endswith(".docx")
+    return chat["value"], conversation
 
 
 def like(index: int, liked: bool) -> gr.LikeData:
     return gr.LikeData(None, {"index": index, "value": "", "liked": liked})
 
 
-def test_answer_has_citation_cards_with_highlighted_full_text(runtime: Runtime) -> None:
+def test_answer_layout_from_the_structured_fields(runtime: Runtime) -> None:
     h = ChatHandlers(runtime)
-    chat, history, answers = ask(h, TERRORISM_Q, [], [], {})
+    chat, conversation = ask(h, TERRORISM_Q)
     html = chat[-1]["content"]
     assert chat[-2] == {"role": "user", "content": TERRORISM_Q}
-    assert '<details class="cpp-card"><summary>CPP, art. 706-88-1 (version en vigueur au 15/08/2022)</summary>' in html
-    card = html.split("CPP, art. 706-88-1 (version en vigueur au 15/08/2022)</summary>", 1)[1].split("</details>", 1)[0]
+    # Réponse first, then Fondement (quotes followed by their pinpoint reference), then the source cards.
+    assert html.index('class="cpp-reponse"') < html.index('class="cpp-fondement"') < html.index('class="cpp-card"')
+    assert re.search(r"« [^»]+ » <span class=\"cpp-ref\">— CPP, art\. 706-88-1(, al\. \d+)? \(version en vigueur au 15/08/2022\)</span>", html)
+    summary = '<summary>CPP, art. 706-88-1 (version en vigueur au 15/08/2022)</summary>'
+    assert html.count(summary) == 1  # one card per unit
+    card = html.split(summary, 1)[1].split("</details>", 1)[0]
     assert "Section 3 : De la garde à vue" in card and "version en vigueur au 15 août 2022" in card
     assert "<mark>" in card and "cent-vingtième heure" in card
-    assert "cpp-banner" not in html
-    html_blocks = [part for part in html.split("\n\n") if part.startswith("<")]
-    assert html_blocks and all("\n" not in part for part in html_blocks)  # a blank line would end the HTML block
-    assert history[-1]["role"] == "assistant" and "706-88-1" in history[-1]["content"]
-    record = answers[str(len(chat) - 1)]
-    assert record["question"] == TERRORISM_Q and record["citations"]
+    assert "cpp-banner" not in html and "\n" not in html  # one line: a blank line would end the HTML block
+    assert 'class="cpp-copy"' in html and "cpp-rated" not in html
+    (turn,) = conv.turns(conversation)
+    assert turn["question"] == TERRORISM_Q and turn["rating"] is None and turn["answer"]["citations"]
+    assert "retrieved" not in turn["answer"]  # the browser keeps what the page shows, not the retrieval details
     (row,) = runtime.audit.rows()
     assert row["route"] == "UI question" and row["key_id"] == "interface-web" and row["question"] == TERRORISM_Q
-    assert row["request_id"] == record["request_id"] and "706-88-1" in row["cited"]
+    assert row["request_id"] == turn["request_id"] and "706-88-1" in row["cited"]
 
 
-def test_follow_up_uses_the_conversation(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_follow_up_uses_the_stored_conversation(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     h = ChatHandlers(runtime)
-    chat, history, answers = ask(h, TERRORISM_Q, [], [], {})
+    _, conversation = ask(h, TERRORISM_Q)
     seen: list[list[dict[str, str]]] = []
     original = runtime.ask
 
@@ -75,64 +87,111 @@ def test_follow_up_uses_the_conversation(runtime: Runtime, monkeypatch: pytest.M
         return original(question, hist, entry)
 
     monkeypatch.setattr(runtime, "ask", spy)
-    chat, history, answers = ask(h, "Et qui décide de la prolongation ?", chat, history, answers)
+    chat, conversation = ask(h, "Et qui décide de la prolongation ?", conversation)
     assert [t["role"] for t in seen[0]] == ["user", "assistant"] and seen[0][0]["content"] == TERRORISM_Q
-    assert len(chat) == 4 and len(history) == 4 and set(answers) == {"1", "3"}
+    assert len(chat) == 4 and len(conv.turns(conversation)) == 2
 
 
 def test_refusal_has_a_banner(runtime: Runtime) -> None:
-    chat, _, _ = ask(ChatHandlers(runtime), "What is the maximum length of police custody under the code?", [], [], {})
+    chat, _ = ask(ChatHandlers(runtime), "What is the maximum length of police custody under the code?")
     assert 'class="cpp-banner"' in chat[-1]["content"] and "Pas de réponse dans le corpus" in chat[-1]["content"]
 
 
-def test_tool_answer_shows_the_computation(runtime: Runtime) -> None:
+def test_tool_answer_shows_the_computation_once_with_its_steps_folded(runtime: Runtime) -> None:
     q = "Une garde à vue pour terrorisme a commencé le 23 octobre 2026 à 10h : quand prend-elle fin au plus tard ?"
-    chat, _, _ = ask(ChatHandlers(runtime), q, [], [], {})
+    chat, conversation = ask(ChatHandlers(runtime), q)
     html = chat[-1]["content"]
-    assert "Résultat de l'outil « delai »" in html and "Étapes du calcul" in html and "jeudi 29 octobre 2026 à 09 h 00" in html
+    assert html.count('class="cpp-card cpp-tool-card"') == 1
+    assert "<details><summary>Étapes du calcul</summary><ol>" in html and "jeudi 29 octobre 2026 à 09 h 00" in html
+    tool_card = html.split('class="cpp-card cpp-tool-card"', 1)[1].split('<h3 class="cpp-sources-title">', 1)[0]
+    # The basis is quoted once, in « Fondement »; the tool card names it (references only).
+    assert "<b>Fondement :</b>" not in tool_card and "<b>Texte :</b> CPP, art. 706-88" in tool_card
+    # The « Réponse » is the computed deadline with its reference, not the lead-in line of the text.
+    assert re.search(r'<div class="cpp-reponse"><h2>Réponse</h2><p>Fin maximale[^<]*jeudi 29 octobre 2026 à 09 h 00 \(CPP, art\. 706-88-1', html)
+    text = conv.answer_text(conv.answer_of(conv.turns(conversation)[0]))  # type: ignore[arg-type]
+    assert "29 octobre 2026" in text and "<" not in text and "**" not in text
 
 
 def test_empty_question_is_not_sent(runtime: Runtime) -> None:
-    steps = list(ChatHandlers(runtime).respond("   ", [], [], {}))
-    assert steps == [("   ", [], [], {})]
+    (step,) = list(ChatHandlers(runtime).respond("   ", conv.empty()))
+    assert step[0] == "   " and step[2] == conv.empty()
     assert runtime.audit.rows() == []
 
 
 def test_service_not_ready_is_said_in_french(built_index: Settings, tmp_path: Path) -> None:
     runtime = Runtime(built_index.model_copy(update={"audit_db": tmp_path / "a.sqlite3"}), loader=lambda: (_ for _ in ()).throw(RuntimeError()))
-    steps = list(ChatHandlers(runtime).respond(TERRORISM_Q, [], [], {}))
-    assert "cpp-error" in steps[-1][1][-1]["content"]
+    chat, conversation = ask(ChatHandlers(runtime), TERRORISM_Q)
+    assert "cpp-error" in chat[-1]["content"] and "error" in conv.turns(conversation)[0]
     assert runtime.audit.rows()[0]["status"] in (500, 503)
 
 
-def test_feedback_is_stored_with_answer_and_citations(runtime: Runtime) -> None:
+def test_one_rating_per_answer_replaced_in_place_then_a_comment(runtime: Runtime) -> None:
     h = ChatHandlers(runtime)
-    chat, _, answers = ask(h, TERRORISM_Q, [], [], {})
-    info, group, feedback_id = h.like(answers, like(1, False))
-    assert "Avis 👎 enregistré" in info and group["visible"] is True and feedback_id
-    info, comment = h.save_comment(feedback_id, "Il manque l'article 706-88.")
-    assert "Commentaire enregistré" in info and comment == ""
+    _, conversation = ask(h, TERRORISM_Q)
+    chat, conversation, group, comment, _, rated, export = h.like(conversation, like(1, True))
+    assert export["visible"] is True
+    assert group["visible"] is True and rated == 0 and comment["label"].startswith("Commentaire sur la réponse à « Combien")
+    assert "Votre avis 👍 est enregistré." in chat["value"][1]["content"] and chat["feedback_value"] == ["Like"]
+    chat, conversation, *_ = h.like(conversation, like(1, False))
+    assert "Votre avis 👎 est enregistré." in chat["value"][1]["content"] and chat["feedback_value"] == ["Dislike"]
+    chat, conversation, info, text, export = h.save_comment(conversation, 0, "Il manque l'article 706-88.")
+    assert export["value"].endswith(".docx")
+    assert "Commentaire enregistré" in info and "avec votre commentaire" in chat["value"][1]["content"]
     (row,) = runtime.audit.rows("feedback")
-    assert row["rating"] == "down" and row["comment"] == "Il manque l'article 706-88."
-    assert row["request_id"] == answers["1"]["request_id"] and row["answer"] == answers["1"]["answer"]
+    turn = conv.turns(conversation)[0]
+    assert row["rating"] == "down" and row["comment"] == "Il manque l'article 706-88." and row["source"] == "ui"
+    assert row["request_id"] == turn["request_id"] and row["answer"] == turn["answer"]["answer"]
     assert "706-88-1" in {c["article"] for c in row["citations"]}
 
 
-def test_feedback_on_a_user_message_is_refused(runtime: Runtime) -> None:
-    info, _, feedback_id = ChatHandlers(runtime).like({}, like(0, True))
-    assert feedback_id is None and "ne porte pas sur une réponse" in info
-
-
-def test_failed_feedback_write_is_reported_not_swallowed(runtime: Runtime, tmp_path: Path) -> None:
+def test_no_rating_on_a_question_or_an_error(runtime: Runtime) -> None:
     h = ChatHandlers(runtime)
-    _, _, answers = ask(h, TERRORISM_Q, [], [], {})
+    _, conversation = ask(h, TERRORISM_Q)
+    _, same, group, *_ = h.like(conversation, like(0, True))  # the user's message
+    assert group["visible"] is False and same == conversation
+    broken = {"turns": [conv.error_turn("Q ?", "Service indisponible.")]}
+    assert h.like(broken, like(1, True))[2]["visible"] is False
+    assert h.save_comment(conversation, None, "x")[2].startswith('<div class="cpp-error">')
+    assert runtime.audit.rows("feedback") == []
+
+
+def test_failed_feedback_write_is_reported_without_the_exception_text(runtime: Runtime, tmp_path: Path) -> None:
+    h = ChatHandlers(runtime)
+    _, conversation = ask(h, TERRORISM_Q)
+    _, conversation, *_ = h.like(conversation, like(1, True))
     (tmp_path / "bloque").write_text("x")
     runtime.audit.path = tmp_path / "bloque" / "audit.sqlite3"
     runtime.audit._ready = False
-    info, group, feedback_id = h.like(answers, like(1, True))
-    assert feedback_id is None and "Votre avis n'a pas été enregistré" in unescape(info) and "cpp-error" in info
-    info, comment = h.save_comment(12, "mon commentaire")
-    assert "Votre commentaire n'a pas été enregistré" in unescape(info) and comment == "mon commentaire"
+    with pytest.warns(UserWarning, match="Votre avis n'a pas été enregistré"):
+        chat, kept, group, *_ = h.like(conversation, like(1, False))
+    assert group["visible"] is False and kept == conversation and chat["feedback_value"] == ["Like"]
+    _, _, info, text, _ = h.save_comment(conversation, 0, "mon commentaire")
+    assert "Votre commentaire n'a pas été enregistré" in unescape(info) and text == "mon commentaire"
+    assert "bloque" not in info and "sqlite" not in info.lower()
+
+
+def test_conversation_restored_from_the_browser(runtime: Runtime) -> None:
+    h = ChatHandlers(runtime)
+    chat, conversation = ask(h, TERRORISM_Q)
+    stored = json.loads(json.dumps(conversation))  # what localStorage gives back
+    restored, export = h.restore(stored)
+    assert restored["value"] == chat and export["visible"] is True
+    for junk in (None, "x", {"turns": "x"}, {"turns": [{"answer": 1}]}):
+        assert h.restore(junk)[0]["value"] == [] and h.restore(junk)[1]["visible"] is False  # type: ignore[arg-type]
+
+
+def test_word_export(runtime: Runtime, tmp_path: Path) -> None:
+    from docx import Document
+
+    h = ChatHandlers(runtime)
+    _, conversation = ask(h, TERRORISM_Q)
+    path = conv.export_docx(conversation, runtime.assistant.catalog, tmp_path)  # type: ignore[union-attr]
+    assert path is not None
+    document = Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert TERRORISM_Q in text and "Fondement" in text and "CPP, art. 706-88-1" in text and "15/08/2022" in text
+    assert "Code de procédure pénale" in document.sections[0].header.paragraphs[0].text
+    assert conv.export_docx(conv.empty(), None, tmp_path) is None
 
 
 def test_pole_form(runtime: Runtime) -> None:
@@ -162,9 +221,17 @@ def test_rule_with_an_option_shows_its_dropdown(runtime: Runtime) -> None:
     assert ("délai supplémentaire de huit jours accordé", "true") in first["choices"]
 
 
-def test_new_conversation_resets_everything() -> None:
-    chat, history, answers, info, comment, group, feedback_id = ChatHandlers.new_conversation()
-    assert (chat, history, answers, info, comment, feedback_id) == ([], [], {}, "", "", None) and group["visible"] is False
+def test_rule_list_knows_the_abbreviations() -> None:
+    labels = dict((value, label) for label, value in rule_choices())
+    assert "(GAV)" in labels["gav-terrorisme"]
+    assert any("MAE" in label for label in labels.values())
+    assert rule_label("Garde à vue (GAV) — droit commun", "Garde à vue") == "Garde à vue (GAV) — droit commun"
+
+
+def test_new_conversation_clears_everything() -> None:
+    chat, conversation, export, group, comment, info, rated = ChatHandlers.new_conversation()
+    assert (chat, conversation, comment, info, rated) == ([], conv.empty(), "", "", None)
+    assert export["visible"] is False and group["visible"] is False
 
 
 def test_blocks_build(runtime: Runtime) -> None:
@@ -194,3 +261,29 @@ def test_card_for_an_article_outside_the_corpus() -> None:
     html = citation_card([c], None)
     assert "CPP, art. 63-4 (hors du corpus)" in html and "Passage qui mentionne cet article" in html
     assert "<mark>selon l&#x27;article 63-4</mark>" in html
+
+
+def test_references_are_pinpointed_and_name_the_right_code() -> None:
+    base: dict[str, Any] = {"doc_id": "cpp-legislatif-l4", "doc_title": "Code de procédure pénale", "kind": "code", "section": None, "quote": "q"}
+    c = Citation(**base, article="706-88", version_date="2022-08-15", alinea=6)
+    assert reference(c) == "CPP, art. 706-88, al. 6 (version en vigueur au 15/08/2022)"
+    other = Citation(**base, article="324-1", version_date=None, role="renvoi", in_corpus=False, code="code pénal")
+    assert reference(other) == "code pénal, art. 324-1 (hors corpus)"
+
+
+def test_layout_uses_the_summary_when_there_is_one_and_never_needs_it() -> None:
+    c = Citation(doc_id="cpp-legislatif-l4", doc_title="Code de procédure pénale", kind="code", article="706-88", section=None,
+                 version_date="2022-08-15", quote="la garde à vue peut être prolongée", alinea=1)
+    renvoi = Citation(doc_id="cpp-legislatif-l4", doc_title="Code pénal", kind="code", article="421-1", section=None,
+                      version_date=None, quote="", role="renvoi", in_corpus=False, code="code pénal")
+    without = Answer(answer="**Oui** : selon l'article 706-88.\n\nDétails…", refused=False, citations=[c, renvoi])
+    html = answer_html(without, None)
+    assert '<div class="cpp-reponse"><h2>Réponse</h2><p>Oui : selon l&#x27;article 706-88.</p></div>' in html
+    assert "<h3>Voir aussi</h3><ul><li>code pénal, art. 421-1 (hors corpus)</li></ul>" in html
+    with_summary = Answer(answer="Texte long.", refused=False, citations=[c], summary="Oui (CPP, art. 706-88, al. 1).")
+    assert "<p>Oui (CPP, art. 706-88, al. 1).</p>" in answer_html(with_summary, None)
+    text = answer_text(without)
+    assert text.splitlines()[0] == "Réponse : Oui : selon l'article 706-88."
+    assert "- « la garde à vue peut être prolongée » (CPP, art. 706-88, al. 1 (version en vigueur au 15/08/2022))" in text
+    assert "Voir aussi : code pénal, art. 421-1 (hors corpus)" in text
+    assert "<" not in text and "**" not in text

@@ -24,13 +24,13 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI
         os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
         import gradio as gr
 
-        from ui.chat import build_chat, chat_theme
+        from ui.chat import HEAD, build_chat, chat_theme
         from ui.render import CSS
 
         blocks = build_chat(app.state.runtime)
         gr.mount_gradio_app(
             app, blocks, path=UI_PATH, css=CSS, theme=chat_theme(), footer_links=[], run_history=False,
-            show_error=True, ssr_mode=False, mcp_server=False,
+            show_error=True, ssr_mode=False, mcp_server=False, head=HEAD,
         )
     return app
 

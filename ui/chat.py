@@ -1,9 +1,10 @@
-"""The Gradio chat: questions with cited answers, the two tool forms, feedback. Calls the assistant in-process.
+"""The Gradio chat: questions with cited answers, the two tool forms, feedback, the conversation kept in the browser.
 
 ``build_chat(runtime)`` returns the Blocks; ``ui.app.build_app`` mounts them on the API at ``/ui``. Run alone with
 ``python -m ui.chat`` (loads the index and the model, serves the chat only). Every question and tool use is written
-to the audit log like an API request; feedback (👍/👎 under each answer, optional comment) goes to the same database,
-and a failed write is shown to the user.
+to the audit log like an API request; feedback (👍/👎 under each answer, then an optional comment) goes to the same
+database, one rating per answer. The conversation lives in the browser's localStorage (``gr.BrowserState``): it
+survives a reload, nothing of it is kept on the server, « Nouvelle conversation » clears it.
 """
 
 from __future__ import annotations
@@ -20,14 +21,20 @@ from assistant.api.middleware import new_request_id, request_id_var
 from assistant.api.runtime import Runtime
 from assistant.audit import AuditEntry, AuditWriteError
 from assistant.errors import AssistantError
+from assistant.french import ABBREVIATIONS, fold_accents
 from assistant.tools import DELAI, POLE_INSTRUCTION, run_tool
 from assistant.tools.rules import load_delai_rules
-from ui.render import answer_message, error_html, esc, ok_html, tool_result_html
+from ui import conversation as conv
+from ui.render import error_html, ok_html, tool_result_html
 
 log = logging.getLogger("ui.chat")
 
 UI_KEY_ID = "interface-web"
 OPTION_SLOTS = 3  # rules have at most one option today; room for a few more
+STORAGE_KEY = "cpp-assistant-conversation"
+# The browser's copy of the conversation is encrypted with this key by Gradio; it only has to stay the same across
+# server restarts (the data never leaves the user's own browser, it is not a secret of the server).
+STORAGE_SECRET = "cpp-assistant-conversation-v1"
 EXAMPLES = [
     "Combien de temps peut durer la garde à vue en matière de terrorisme ?",
     "Quel est le pôle de l'instruction du tribunal judiciaire d'Auch ?",
@@ -36,12 +43,38 @@ EXAMPLES = [
     "Que prévoit l'article 706-95-20 ?",
 ]
 INTRO = (
-    "## Assistant de procédure pénale\n"
+    "# Assistant de procédure pénale\n"
     "Réponses fondées **uniquement** sur le corpus : Livre IV du code de procédure pénale (version au 15 août 2022), "
     "articles D cités (version au 16 avril 2024) et trois circulaires. Chaque réponse cite ses sources mot pour mot ; "
     "ouvrez une source pour lire le texte intégral, passage cité surligné. **Vérifiez toujours les textes cités.**"
 )
 EMPTY_CHAT = "Posez une question de procédure pénale, ou choisissez un exemple ci-dessous."
+QUESTION_PLACEHOLDER = "Votre question (Entrée pour envoyer, Maj+Entrée pour aller à la ligne)"
+FEEDBACK_FAILED = "Votre avis n'a pas été enregistré (base d'audit indisponible). Réessayez dans un instant ou signalez-le."
+COMMENT_FAILED = "Votre commentaire n'a pas été enregistré (base d'audit indisponible). Votre texte est conservé ci-dessous."
+AUDIT_FAILED = "Attention : cette requête n'a pas pu être inscrite au journal d'audit. Signalez-le à l'administrateur."
+
+# The « Copier » button under each answer copies its clean text (the hidden element next to it), not the message's HTML.
+HEAD = """<script>
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest ? event.target.closest("button.cpp-copy") : null;
+  if (!button) return;
+  const source = button.parentElement ? button.parentElement.querySelector(".cpp-copy-text") : null;
+  const text = source ? source.textContent : "";
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (err) {
+    const area = document.createElement("textarea");
+    area.value = text; area.style.position = "fixed"; area.style.left = "-9999px";
+    document.body.appendChild(area); area.select(); document.execCommand("copy"); area.remove();
+  }
+  button.textContent = "Copié ✓";
+  setTimeout(() => { button.textContent = "Copier"; }, 1500);
+});
+</script>"""
+FOCUS_QUESTION_JS = "() => { document.querySelector('#cpp-question textarea')?.focus(); }"
+
+Conversation = dict[str, Any]
 
 
 class ChatHandlers:
@@ -49,6 +82,10 @@ class ChatHandlers:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+
+    @property
+    def catalog(self) -> Any:
+        return self.runtime.assistant.catalog if self.runtime.assistant else None
 
     # -- audit ---------------------------------------------------------------------------------------
 
@@ -61,38 +98,32 @@ class ChatHandlers:
             self.runtime.audit.record(entry, status, (time.perf_counter() - started) * 1000)
         except AuditWriteError as exc:
             log.error("%s", exc)
-            return f"Attention : {exc}"
+            return AUDIT_FAILED
         return None
 
     # -- chat ------------------------------------------------------------------------------------------
 
-    def respond(
-        self, message: str, chat: list[dict[str, Any]], history: list[dict[str, str]], answers: dict[str, dict[str, Any]],
-    ) -> Iterator[tuple[str, list[dict[str, Any]], list[dict[str, str]], dict[str, dict[str, Any]]]]:
-        """Answer a question with the conversation so far; yields a « searching » state first."""
+    def chat_update(self, conversation: Conversation) -> Any:
+        return gr.update(value=conv.messages(conversation, self.catalog), feedback_value=conv.feedback_values(conversation))
+
+    def export_update(self, conversation: Conversation) -> Any:
+        path = conv.export_docx(conversation, self.catalog)
+        return gr.update(value=str(path) if path else None, visible=path is not None)
+
+    def respond(self, message: str, conversation: Conversation) -> Iterator[tuple[Any, ...]]:
+        """Answer a question with the conversation so far. Yields the question alone first (Gradio shows its pending
+        indicator: no answer, so nothing to rate yet), then the conversation with the answer."""
         question = (message or "").strip()
         if not question:
             gr.Warning("Écrivez une question avant d'envoyer.")
-            yield message, chat, history, answers
+            yield message, gr.update(), conversation, gr.update(), gr.update()
             return
-        chat = [*chat, {"role": "user", "content": question}, {"role": "assistant", "content": "_Recherche dans le corpus…_"}]
-        yield "", chat, history, answers
-        answer, entry, error = self._answer(question, history)
-        if answer is None:
-            chat = [*chat[:-1], {"role": "assistant", "content": error_html(error or "Erreur inattendue.")}]
-            yield "", chat, history, answers
-            return
-        catalog = self.runtime.assistant.catalog if self.runtime.assistant else None
-        chat = [*chat[:-1], {"role": "assistant", "content": answer_message(answer, catalog)}]
-        history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
-        answers = {
-            **answers,
-            str(len(chat) - 1): {
-                "request_id": entry.request_id, "question": question, "answer": answer.answer, "refused": answer.refused,
-                "citations": [c.to_dict() for c in answer.citations],
-            },
-        }
-        yield "", chat, history, answers
+        pending = conv.messages(conversation, self.catalog) + [{"role": "user", "content": question}]
+        yield "", gr.update(value=pending), conversation, gr.update(), gr.update(visible=False)
+        answer, entry, error = self._answer(question, conv.history(conversation))
+        turn = conv.answer_turn(question, answer, entry.request_id) if answer is not None else conv.error_turn(question, error or "")
+        conversation = {"turns": [*conv.turns(conversation), turn]}
+        yield "", self.chat_update(conversation), conversation, self.export_update(conversation), gr.update(visible=False)
 
     def _answer(self, question: str, history: list[dict[str, str]]) -> tuple[Answer | None, AuditEntry, str | None]:
         """Ask the assistant and write the audit record (one step: the request id stays in the log context)."""
@@ -111,51 +142,67 @@ class ChatHandlers:
             request_id_var.reset(token)
         return answer, entry, error
 
+    def restore(self, conversation: Conversation) -> tuple[Any, Any]:
+        """On page load: the conversation kept by this browser."""
+        return self.chat_update(conversation), self.export_update(conversation)
+
     @staticmethod
-    def new_conversation() -> tuple[list[Any], list[Any], dict[str, Any], str, str, Any, None]:
-        return [], [], {}, "", "", gr.update(visible=False), None
+    def new_conversation() -> tuple[Any, ...]:
+        return [], conv.empty(), gr.update(value=None, visible=False), gr.update(visible=False), "", "", None
 
     # -- feedback -------------------------------------------------------------------------------------
 
-    def like(self, answers: dict[str, dict[str, Any]], data: gr.LikeData) -> tuple[str, Any, int | None]:
-        """Store 👍/👎 for the answer it was given on, with that answer and its citations."""
+    def like(self, conversation: Conversation, data: gr.LikeData) -> tuple[Any, ...]:
+        """Store the 👍/👎 of an answer (one per answer: a new click replaces the previous rating), show it under the
+        rated message and open the comment box for it."""
         index = data.index if isinstance(data.index, int) else data.index[0]
-        record = answers.get(str(index))
-        if record is None:
-            return error_html("Cet avis ne porte pas sur une réponse de l'assistant."), gr.update(visible=False), None
-        return self.save_rating(record, "up" if data.liked is True else "down")
-
-    def save_rating(self, record: dict[str, Any], rating: str) -> tuple[str, Any, int | None]:
+        items = conv.turns(conversation)
+        turn_index = index // 2
+        turn = items[turn_index] if 0 <= turn_index < len(items) and index % 2 == 1 else None
+        answer = conv.answer_of(turn) if turn else None
+        unchanged = self.chat_update(conversation), conversation, gr.update(visible=False), gr.update(), "", None, gr.update()
+        if turn is None or answer is None:
+            gr.Warning("Cet avis ne porte pas sur une réponse de l'assistant.")
+            return unchanged
+        if data.liked not in (True, False):  # a click that unselects: the rating stays (one per answer), shown again
+            return unchanged
+        rating = "up" if data.liked else "down"
         try:
-            feedback_id = self.runtime.audit.add_feedback(
-                request_id=record["request_id"], rating=rating,  # type: ignore[arg-type]
-                answer=record["answer"], citations=record["citations"], question=record["question"],
-                refused=record["refused"], source="ui",
+            self.runtime.audit.save_feedback(
+                request_id=turn["request_id"], rating=rating, answer=answer.answer, question=turn["question"],  # type: ignore[arg-type]
+                citations=[c.to_dict() for c in answer.citations], refused=answer.refused, source="ui",
             )
         except AuditWriteError as exc:
             log.error("%s", exc)
-            gr.Warning(f"Votre avis n'a pas été enregistré : {exc}")
-            return error_html(f"Votre avis n'a pas été enregistré : {exc} Réessayez ou signalez-le."), gr.update(visible=False), None
-        symbol = "👍" if rating == "up" else "👎"
-        short = record["question"] if len(record["question"]) <= 80 else record["question"][:77] + "…"
+            gr.Warning(FEEDBACK_FAILED)
+            return unchanged
+        items[turn_index] = {**turn, "rating": rating}
+        conversation = {"turns": items}
+        short = turn["question"] if len(turn["question"]) <= 80 else turn["question"][:77] + "…"
+        label = f"Commentaire sur la réponse à « {short} » (facultatif)"
         return (
-            ok_html(f"Avis {symbol} enregistré pour la réponse à « {esc(short)} ». Vous pouvez ajouter un commentaire."),
-            gr.update(visible=True),
-            feedback_id,
+            self.chat_update(conversation), conversation, gr.update(visible=True),
+            gr.update(label=label, value=turn.get("comment") or ""), "", turn_index, self.export_update(conversation),
         )
 
-    def save_comment(self, feedback_id: int | None, comment: str) -> tuple[str, str]:
-        if feedback_id is None:
-            return error_html("Cliquez d'abord sur 👍 ou 👎 sous une réponse."), comment
+    def save_comment(self, conversation: Conversation, turn_index: int | None, comment: str) -> tuple[Any, ...]:
+        items = conv.turns(conversation)
+        turn = items[turn_index] if turn_index is not None and 0 <= turn_index < len(items) else None
+        if turn is None or turn.get("rating") not in conv.RATING_SYMBOL:
+            return gr.update(), conversation, error_html("Cliquez d'abord sur 👍 ou 👎 sous une réponse."), comment, gr.update()
         if not (comment or "").strip():
-            return error_html("Le commentaire est vide."), comment
+            return gr.update(), conversation, error_html("Le commentaire est vide."), comment, gr.update()
         try:
-            self.runtime.audit.set_feedback_comment(feedback_id, comment)
+            self.runtime.audit.save_feedback(request_id=turn["request_id"], rating=turn["rating"], comment=comment, source="ui")
         except AuditWriteError as exc:
             log.error("%s", exc)
-            gr.Warning(f"Votre commentaire n'a pas été enregistré : {exc}")
-            return error_html(f"Votre commentaire n'a pas été enregistré : {exc} Votre texte est conservé ci-dessous."), comment
-        return ok_html("Commentaire enregistré. Merci."), ""
+            return gr.update(), conversation, error_html(COMMENT_FAILED), comment, gr.update()
+        items[turn_index] = {**turn, "comment": comment.strip()}  # type: ignore[index]
+        conversation = {"turns": items}
+        return (
+            self.chat_update(conversation), conversation, ok_html("Commentaire enregistré. Merci."), comment,
+            self.export_update(conversation),
+        )
 
     # -- tools ---------------------------------------------------------------------------------------------
 
@@ -227,68 +274,92 @@ class ChatHandlers:
         return gr.update(choices=names)
 
 
+def rule_label(label: str, category: str) -> str:
+    """The dropdown label of a rule, with the abbreviations the chat knows (« GAV », « MAE ») so that typing them finds it."""
+    text = label if label.casefold().startswith(category.casefold()) else f"{category} — {label}"
+    folded = fold_accents(text).casefold()
+    abbreviations = [
+        short.upper() for short, words in ABBREVIATIONS.items()
+        if " " not in short and len(words.split()) > 1 and fold_accents(words).casefold() in folded
+        and short.upper() not in text
+    ]
+    return f"{text} ({', '.join(abbreviations)})" if abbreviations else text
+
+
 def rule_choices() -> list[tuple[str, str]]:
     rules = sorted(load_delai_rules().values(), key=lambda r: (r.category.casefold(), r.label.casefold()))
-    return [(r.label if r.label.casefold().startswith(r.category.casefold()) else f"{r.category} — {r.label}", r.id) for r in rules]
+    return [(rule_label(r.label, r.category), r.id) for r in rules]
 
 
 def build_chat(runtime: Runtime) -> gr.Blocks:
     """The chat page (French), wired to ``runtime``."""
     h = ChatHandlers(runtime)
-    with gr.Blocks(title="Assistant de procédure pénale", analytics_enabled=False, fill_width=True) as demo:
-        gr.Markdown(INTRO)
-        history = gr.State([])
-        answers = gr.State({})
-        feedback_id = gr.State(None)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=480):
+    # delete_cache: the Word exports Gradio copies into its cache are dropped after two hours.
+    with gr.Blocks(title="Assistant de procédure pénale", analytics_enabled=False, fill_width=True, delete_cache=(3600, 7200)) as demo:
+        gr.Markdown(INTRO, elem_id="cpp-intro")
+        conversation = gr.BrowserState(conv.empty(), storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
+        rated = gr.State(None)
+        with gr.Tabs(elem_id="cpp-tabs"):
+            with gr.Tab("Conversation", id="chat", elem_id="cpp-tab-chat"):
                 chatbot = gr.Chatbot(
-                    label="Conversation", height=640, placeholder=EMPTY_CHAT, buttons=["copy"],
-                    feedback_options=("Like", "Dislike"), latex_delimiters=[], elem_id="cpp-chat",
+                    label="Conversation", height="70vh", min_height=320, placeholder=EMPTY_CHAT, buttons=[],
+                    feedback_options=("Like", "Dislike"), latex_delimiters=[], elem_id="cpp-chat", autoscroll=True,
                 )
-                with gr.Row():
+                with gr.Group(visible=False, elem_id="cpp-comment") as comment_group:
+                    comment = gr.Textbox(label="Commentaire (facultatif)", lines=2, placeholder="Ce qui manque, ce qui est inexact…", elem_id="cpp-comment-text")
+                    save_comment = gr.Button("Enregistrer le commentaire", size="sm", elem_id="cpp-comment-save")
+                    feedback_info = gr.HTML(elem_id="cpp-feedback-info")
+                with gr.Row(equal_height=False):
                     question = gr.Textbox(
-                        label="Votre question", placeholder="Ex. : Combien de temps peut durer la garde à vue en matière de terrorisme ?",
-                        lines=2, max_lines=8, scale=5, elem_id="cpp-question", max_length=4000,
+                        label="Votre question", placeholder=QUESTION_PLACEHOLDER, lines=1, max_lines=8, scale=5,
+                        elem_id="cpp-question", max_length=4000,
                     )
-                    with gr.Column(scale=1, min_width=160):
+                    with gr.Column(scale=1, min_width=180):
                         send = gr.Button("Envoyer", variant="primary", elem_id="cpp-send")
                         reset = gr.Button("Nouvelle conversation", elem_id="cpp-reset")
+                        export = gr.DownloadButton("Exporter la conversation (.docx)", visible=False, elem_id="cpp-export")
                 gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Exemples de questions")
-                gr.Markdown("**Votre avis** : sous chaque réponse, cliquez sur 👍 (utile) ou 👎 (à revoir) ; vous pourrez ensuite ajouter un commentaire.")
-                feedback_info = gr.HTML(elem_id="cpp-feedback-info")
-                with gr.Group(visible=False) as comment_group:
-                    comment = gr.Textbox(label="Commentaire (facultatif)", lines=2, placeholder="Ce qui manque, ce qui est inexact…")
-                    save_comment = gr.Button("Enregistrer le commentaire", size="sm")
-            with gr.Column(scale=2, min_width=360):
-                with gr.Accordion("Pôle de l'instruction", open=True, elem_id="cpp-pole-form"):
-                    gr.Markdown("Tribunal judiciaire → pôle de l'instruction et cour d'appel (tableau de l'article D. 15-4-4).")
-                    tribunal = gr.Dropdown(
-                        label="Tribunal judiciaire", choices=[], value=None, allow_custom_value=True, filterable=True, elem_id="cpp-tribunal",
-                    )
-                    pole_button = gr.Button("Trouver le pôle", elem_id="cpp-pole-button")
-                    pole_result = gr.HTML(elem_id="cpp-pole-result")
-                with gr.Accordion("Calcul de délai", open=True, elem_id="cpp-delai-form"):
-                    rule = gr.Dropdown(label="Règle de délai", choices=rule_choices(), value=None, filterable=True, elem_id="cpp-rule")
-                    rule_info = gr.Markdown()
-                    start = gr.Textbox(
-                        label="Date et heure de départ", placeholder="23/10/2026 10:00 ou « 23 octobre 2026 à 10h »", elem_id="cpp-start",
-                    )
-                    options = [gr.Dropdown(visible=False, label=f"Option {i + 1}", choices=[]) for i in range(OPTION_SLOTS)]
-                    delai_button = gr.Button("Calculer le délai", elem_id="cpp-delai-button")
-                    delai_result = gr.HTML(elem_id="cpp-delai-result")
+                gr.Markdown(
+                    "**Votre avis** : sous chaque réponse, cliquez sur 👍 (utile) ou 👎 (à revoir) ; un nouveau clic remplace "
+                    "votre avis. La conversation reste dans ce navigateur (rien n'est conservé sur le serveur) ; "
+                    "« Nouvelle conversation » l'efface."
+                )
+            # Short tab labels: the three tabs fit on a 375 px phone screen, at the top of the page.
+            with gr.Tab("Pôle", id="pole", elem_id="cpp-tab-pole"):
+                gr.Markdown(
+                    "## Pôle de l'instruction\nTribunal judiciaire → pôle de l'instruction et cour d'appel (tableau de l'article D. 15-4-4)."
+                )
+                tribunal = gr.Dropdown(
+                    label="Tribunal judiciaire", choices=[], value=None, allow_custom_value=True, filterable=True, elem_id="cpp-tribunal",
+                )
+                pole_button = gr.Button("Trouver le pôle", elem_id="cpp-pole-button")
+                pole_result = gr.HTML(elem_id="cpp-pole-result")
+            with gr.Tab("Délai", id="delai", elem_id="cpp-tab-delai"):
+                gr.Markdown("## Calcul de délai\nUne règle, une date de départ : les échéances, les étapes du calcul et leur fondement.")
+                rule = gr.Dropdown(
+                    label="Règle de délai (tapez un mot ou une abréviation : gav, mae…)", choices=rule_choices(), value=None,
+                    filterable=True, elem_id="cpp-rule",
+                )
+                rule_info = gr.Markdown()
+                start = gr.Textbox(
+                    label="Date et heure de départ", placeholder="23/10/2026 10:00 ou « 23 octobre 2026 à 10h »", elem_id="cpp-start",
+                )
+                options = [gr.Dropdown(visible=False, label=f"Option {i + 1}", choices=[]) for i in range(OPTION_SLOTS)]
+                delai_button = gr.Button("Calculer le délai", elem_id="cpp-delai-button")
+                delai_result = gr.HTML(elem_id="cpp-delai-result")
 
-        chat_in, chat_out = [question, chatbot, history, answers], [question, chatbot, history, answers]
-        send.click(h.respond, inputs=chat_in, outputs=chat_out)
-        question.submit(h.respond, inputs=chat_in, outputs=chat_out)
-        reset_outputs = [chatbot, history, answers, feedback_info, comment, comment_group, feedback_id]
-        reset.click(h.new_conversation, outputs=reset_outputs)
-        chatbot.clear(h.new_conversation, outputs=reset_outputs)  # the chatbot's own trash button: forget the history too
-        chatbot.like(h.like, inputs=[answers], outputs=[feedback_info, comment_group, feedback_id])
-        save_comment.click(h.save_comment, inputs=[feedback_id, comment], outputs=[feedback_info, comment])
+        chat_out = [question, chatbot, conversation, export, comment_group]
+        for trigger in (send.click, question.submit):
+            trigger(h.respond, inputs=[question, conversation], outputs=chat_out).then(None, js=FOCUS_QUESTION_JS)
+        reset_outputs = [chatbot, conversation, export, comment_group, comment, feedback_info, rated]
+        reset.click(h.new_conversation, outputs=reset_outputs).then(None, js=FOCUS_QUESTION_JS)
+        # The export carries the ratings and comments too: both handlers rebuild it.
+        chatbot.like(h.like, inputs=[conversation], outputs=[chatbot, conversation, comment_group, comment, feedback_info, rated, export])
+        save_comment.click(h.save_comment, inputs=[conversation, rated, comment], outputs=[chatbot, conversation, feedback_info, comment, export])
         pole_button.click(h.find_pole, inputs=[tribunal], outputs=[pole_result])
         rule.change(h.rule_selected, inputs=[rule], outputs=[rule_info, *options])
         delai_button.click(h.compute_delai, inputs=[rule, start, *options], outputs=[delai_result])
+        demo.load(h.restore, inputs=[conversation], outputs=[chatbot, export])
         demo.load(h.tribunal_choices, outputs=[tribunal])
     demo.queue(default_concurrency_limit=runtime.settings.answer_concurrency)
     return demo
@@ -305,14 +376,25 @@ def main() -> None:
 
     runtime = Runtime(Settings())
     runtime.start_loading()
-    build_chat(runtime).launch(server_name="127.0.0.1", css=CSS, theme=chat_theme(), footer_links=[])
+    build_chat(runtime).launch(server_name="127.0.0.1", css=CSS, head=HEAD, theme=chat_theme(), footer_links=[])
 
 
 def chat_theme() -> gr.themes.Base:
-    """The default theme with system fonts only (no web font fetched from the Internet)."""
+    """The default theme with system fonts only (no web font fetched from the Internet) and a primary colour dark
+    enough for white text in both colour schemes (contrast ≥ 4.5:1)."""
     return gr.themes.Default(
+        primary_hue="blue",
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    ).set(
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_700",
+        button_primary_background_fill_hover_dark="*primary_800",
+        button_primary_text_color="white",
+        button_primary_text_color_dark="white",
+        button_primary_border_color="*primary_700",
+        button_primary_border_color_dark="*primary_700",
     )
 
 

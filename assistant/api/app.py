@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 from assistant.api.middleware import RequestContextMiddleware
 from assistant.api.openai_routes import install_openai_routes
@@ -51,13 +52,14 @@ def create_app(
         runtime.start_loading()
         yield
 
-    app = FastAPI(
+    # Swagger UI and ReDoc with their assets served by the app (an intranet has no Internet, no CDN).
+    app = FastAPIOffline(
         title="cpp-assistant — API de procédure pénale",
         description=DESCRIPTION,
         version=VERSION,
         openapi_tags=TAGS,
         lifespan=lifespan,
-        swagger_ui_parameters={"defaultModelsExpandDepth": 0},
+        swagger_ui_parameters={"defaultModelsExpandDepth": 0, "validatorUrl": None},  # no call to validator.swagger.io
     )
     app.state.runtime = runtime
     install_handlers(app)

@@ -21,6 +21,8 @@ from assistant.api.schemas import (
     AuthInfo,
     DocumentOut,
     DocumentsResponse,
+    FeedbackRequest,
+    FeedbackResponse,
     HealthResponse,
     IndexInfo,
     OtherBlock,
@@ -194,6 +196,19 @@ def sse_events(items: Iterator[str | Answer], request_id: str) -> Iterator[str]:
 
 def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+# -- feedback ----------------------------------------------------------------------------------------------
+
+
+@router.post("/feedback", tags=["questions"], summary="Donner son avis sur une réponse", responses=VALIDATION_ERROR)
+def feedback(body: FeedbackRequest, runtime: RuntimeDep) -> FeedbackResponse:
+    """Enregistre l'avis (👍 « up » ou 👎 « down », commentaire facultatif) sur une réponse, repérée par son
+    `request_id`. Une seule note par réponse : un nouvel avis remplace le précédent (`replaced` vaut alors true).
+    Les avis sont conservés dans la base d'audit et s'exportent avec
+    `cpp-assistant audit export --table feedback`."""
+    replaced = runtime.audit.save_feedback(request_id=body.request_id, rating=body.rating, comment=body.comment, source="api")
+    return FeedbackResponse(request_id=body.request_id, rating=body.rating, replaced=replaced)
 
 
 # -- corpus ------------------------------------------------------------------------------------------------

@@ -217,3 +217,31 @@ class Problem(BaseModel):
     title: str = Field(..., examples=["Données invalides"])
     status: int = Field(..., examples=[422])
     detail: str = Field(..., examples=["question : la question est vide : posez une question de procédure pénale en français."])
+
+
+MAX_COMMENT_CHARS = 4000
+
+
+class FeedbackRequest(BaseModel):
+    """L'avis d'un utilisateur sur une réponse, repérée par son `request_id` (une seule note par réponse)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"request_id": "3f2a9c1e8b7d4f60", "rating": "down", "comment": "Il manque l'article 706-88."}]},
+    )
+
+    request_id: str = Field(
+        ..., min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Identifiant de la réponse notée (champ `request_id` de POST /v1/ask, ou en-tête X-Request-ID).",
+    )
+    rating: Literal["up", "down"] = Field(..., description="« up » : réponse utile ; « down » : réponse à revoir.")
+    comment: str | None = Field(
+        None, max_length=MAX_COMMENT_CHARS,
+        description="Commentaire facultatif. Absent ou null : le commentaire déjà enregistré est conservé ; \"\" l'efface.",
+    )
+
+
+class FeedbackResponse(BaseModel):
+    request_id: str = Field(..., description="Identifiant de la réponse notée.")
+    rating: Literal["up", "down"] = Field(..., description="La note enregistrée.")
+    replaced: bool = Field(..., description="true : une note existait déjà pour cette réponse et a été remplacée (jamais de doublon).")
