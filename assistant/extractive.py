@@ -35,7 +35,7 @@ from assistant.grounding import (
 )
 from assistant.models import Citation, Unit
 from assistant.retrieval import Hit
-from assistant.tools.router import ToolCall, describe_result
+from assistant.tools.router import ToolCall, describe_result, tool_headline
 from assistant.tools.text import fold
 from assistant.verbatim import CorpusText
 from assistant.vocabulary import vocabulary
@@ -287,9 +287,9 @@ class ExtractiveGenerator:
 
     def tool_answer(self, p: Prepared, tool: ToolUse) -> Answer:
         """A tool answers the question it was asked: its result first, the texts it rests on once, after."""
-        summary_md = describe_result(ToolCall(tool.name, tool.arguments), tool.result)
-        summary_lines = summary_md.splitlines()
-        lines = [f"**Réponse** : {summary_lines[0]}", *summary_lines[1:], "", "**Fondement**"]
+        details = describe_result(ToolCall(tool.name, tool.arguments), tool.result).splitlines()
+        headline = tool_headline(tool.name, tool.result) or re.sub(r"\*\*|__", "", details[0] if details else "")
+        lines = [f"**Réponse** : {headline}", "", *details, "", "**Fondement**"]
         citations: list[Citation] = []
         seen: set[tuple[str, str]] = set()
         for b in basis_of(tool.result):
@@ -304,10 +304,9 @@ class ExtractiveGenerator:
         see_also = renvois("\n".join(lines), citations, self.catalog)
         if see_also:
             lines += ["", "**Voir aussi** : " + " ; ".join(_see_also_label(c) for c in see_also)]
-        plain = re.sub(r"\*\*|__", "", summary_lines[0]) if summary_lines else ""
         return Answer(
             "\n".join(lines), refused=False, citations=citations + see_also, tool_calls=[tool],
-            standalone_question=p.standalone, retrieved=retrieved_ids(p, self.catalog), summary=plain, degraded=p.degraded,
+            standalone_question=p.standalone, retrieved=retrieved_ids(p, self.catalog), summary=headline, degraded=p.degraded,
         )
 
 

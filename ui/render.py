@@ -18,6 +18,7 @@ from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.models import Citation, Unit, format_date_fr, format_date_num
 from assistant.tools.poles import de
+from assistant.tools.router import tool_headline
 from assistant.tools.rules import basis_ref
 
 CSS = """
@@ -311,7 +312,7 @@ def headline(answer: Answer) -> str:
         return answer.summary.strip()
     if not answer.refused:
         for t in answer.tool_calls:
-            line = _tool_headline(t)
+            line = tool_headline(t.name, t.result)
             if line:
                 return line
     paragraphs = [markdown_to_text(p) for p in re.split(r"\n\s*\n", answer.answer.strip())]
@@ -320,24 +321,6 @@ def headline(answer: Answer) -> str:
         if not p.endswith(":"):
             return p
     return paragraphs[0] if paragraphs else ""
-
-
-def _basis_refs(result: dict[str, Any]) -> str:
-    return " ; ".join(dict.fromkeys(basis_ref(b) for b in result.get("basis", [])))
-
-
-def _tool_headline(t: ToolUse) -> str:
-    """The main result of a tool as one sentence with its references, or "" when it has no single main result."""
-    r = t.result
-    refs = _basis_refs(r)
-    if t.name == "delai" and r.get("deadline"):
-        d = r["deadline"]
-        refs = _basis_refs(d) or refs  # the deadline's own basis when it has one
-        return f"{d['label']} : {d['kind_label']} le {d['display']}" + (f" ({refs})" if refs else "") + "."
-    if t.name == "pole-instruction" and r.get("tribunal"):
-        return (f"Le pôle de l'instruction compétent pour le tribunal judiciaire {de(r['tribunal'])} est celui {de(r['pole'])}"
-                f" (cour d'appel {de(r['cour_appel'])})" + (f" — {refs}" if refs else "") + ".")
-    return ""
 
 
 def _tool_summary(t: ToolUse) -> str:

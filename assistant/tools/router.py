@@ -236,6 +236,22 @@ def _refs(basis: list[dict[str, Any]]) -> str:
     return " ; ".join(dict.fromkeys(basis_ref(b) for b in basis))
 
 
+def tool_headline(name: str, result: dict[str, Any]) -> str:
+    """The main result of a tool as one plain sentence with its references (the « Réponse » line), or "" when it has
+    no single main result (a table of competent courts, several deadlines)."""
+    refs = _refs(result.get("basis", []))
+    if name == DELAI and result.get("deadline"):
+        d = result["deadline"]
+        refs = _refs(d.get("basis", [])) or refs  # the deadline's own basis when it has one
+        return f"{d['label']} : {d['kind_label']} le {d['display']}" + (f" ({refs})" if refs else "") + "."
+    if name == POLE_INSTRUCTION and result.get("tribunal"):
+        return (f"Le pôle de l'instruction compétent pour le tribunal judiciaire {de(result['tribunal'])} est celui "
+                f"{de(result['pole'])} (cour d'appel {de(result['cour_appel'])})" + (f" — {refs}" if refs else "") + ".")
+    if name == JURIDICTION_SPECIALISEE and result.get("summary"):
+        return str(result["summary"])
+    return ""
+
+
 def describe_result(call: ToolCall, result: dict[str, Any]) -> str:
     """A short French Markdown summary of a tool result, with its legal basis (« CPP, art. 706-88 »)."""
     if call.name == POLE_INSTRUCTION:
@@ -294,4 +310,4 @@ def _describe_competence(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["ToolCall", "route", "route_follow_up", "describe_result"]
+__all__ = ["ToolCall", "route", "route_follow_up", "describe_result", "tool_headline"]
