@@ -255,6 +255,7 @@ class ExtractiveGenerator:
                 lines += ["", f"> « {c.quote} »", f"> — {c.label(with_version=not same_version)}"]
             for unit, note in footnotes:
                 lines += ["", f"> {note}", f"> — {unit_citation(unit, self.catalog, '').label()}, note de bas de page"]
+                citations.append(unit_citation(unit, self.catalog, note.split(" ", 1)[-1]))  # the note's text, without its call mark
         tool_calls: list[ToolUse] = []
         if p.rule is not None:
             tool_calls.append(ToolUse("delai", {"rule": p.rule.id}, p.rule.to_catalogue()))

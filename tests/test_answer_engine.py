@@ -205,3 +205,13 @@ def test_the_first_line_answers_with_a_pinpoint_reference(assistant: Assistant) 
     assert lead.article == "706-88" and isinstance(lead.alinea, int)
     assert answer.summary and f"art. 706-88, al. {lead.alinea}" in answer.summary
     assert len([c for c in answer.citations if c.role == "source"]) <= 5
+
+
+def test_a_footnote_called_by_a_quoted_sentence_is_shown(assistant: Assistant, corpus_text: CorpusText) -> None:
+    answer = assistant.ask(
+        "Selon la circulaire sur les étrangers détenus, que peut faire le juge de l'application des peines pour "
+        "connaître les mesures d'éloignement exécutoires ?"
+    )
+    assert "note de bas de page" in answer.answer
+    notes = [c for c in answer.citations if c.kind == "circulaire" and c.quote.startswith(("Circulaire n°", "Premier alinéa"))]
+    assert notes and all(corpus_text.contains(c.quote, c.doc_id) for c in notes)
