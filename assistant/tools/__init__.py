@@ -98,11 +98,15 @@ def run_tool(catalog: Catalog, tool_id: str, arguments: dict[str, Any] | None) -
         arguments = {}
     if not isinstance(arguments, dict):
         raise InvalidToolInputError("arguments", "un objet JSON {nom: valeur} est attendu.")
-    if tool_id == POLE_INSTRUCTION:
-        return run_pole_instruction(catalog, arguments)
-    if tool_id == JURIDICTION_SPECIALISEE:
-        return run_juridiction_specialisee(arguments)
-    return run_delai(arguments)
+    try:
+        if tool_id == POLE_INSTRUCTION:
+            return run_pole_instruction(catalog, arguments)
+        if tool_id == JURIDICTION_SPECIALISEE:
+            return run_juridiction_specialisee(arguments)
+        return run_delai(arguments)
+    except (OverflowError, ValueError, TypeError) as exc:  # no raw exception escapes a tool: a French 422, field named
+        field = "start" if tool_id == DELAI else "arguments"
+        raise InvalidToolInputError(field, "valeur hors de la plage calculable ou mal formée.") from exc
 
 
 def tool_catalogue(catalog: Catalog) -> list[dict[str, Any]]:
