@@ -299,7 +299,7 @@ def call_tool(
     "/health", tags=["état"], summary="État du service", response_model=HealthResponse,
     responses={503: {"model": HealthResponse, "description": "Pas prêt : démarrage en cours, index absent ou erreur."}},
 )
-def health(
+async def health(  # async: answers at once even when every worker thread is busy with a burst of questions
     request: Request,
     runtime: RuntimeDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
