@@ -168,7 +168,7 @@ def _build(settings: Settings, embedder: SentenceTransformerEmbeddings | None, p
         batch = chunks[start : start + WRITE_BATCH]
         collection.add(
             ids=[c.chunk_id for c in batch],
-            embeddings=[vectors[c.chunk_id] for c in batch],
+            embeddings=[vectors[c.chunk_id] for c in batch],  # type: ignore[arg-type]
             documents=[c.body for c in batch],
             metadatas=[c.metadata() for c in batch],
         )
