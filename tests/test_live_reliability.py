@@ -5,6 +5,7 @@ flow, a Chroma server frozen (SIGSTOP) then killed and restarted."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -154,8 +155,9 @@ def chat_call(client: httpx.Client, question: str) -> tuple[int, str]:
         return r.status_code, r.text
     event_id = r.json()["event_id"]
     with client.stream("GET", f"/ui/gradio_api/call/respond/{event_id}", timeout=120) as s:
-        text = "".join(s.iter_text())
-    return 200, text
+        lines = list(s.iter_lines())
+    payloads = [json.loads(line[len("data: "):]) for line in lines if line.startswith("data: ")]
+    return 200, json.dumps(payloads, ensure_ascii=False)
 
 
 # -- the chat's door -----------------------------------------------------------------------------------------------

@@ -60,14 +60,14 @@ bearer_scheme = HTTPBearer(auto_error=False, description="Clé d'API : « Author
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="Clé d'API : « X-API-Key: <clé> ».")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_audit_entry(request: Request) -> AuditEntry:
+async def get_audit_entry(request: Request) -> AuditEntry:
     entry = getattr(request.state, "audit", None)
     if entry is None:  # app used without its middleware (never in production)
         entry = AuditEntry(request_id="-", route=f"{request.method} {request.url.path}")
@@ -111,19 +111,19 @@ health_router = APIRouter()
 # -- ask ---------------------------------------------------------------------------------------------------
 
 
-def answer_request(runtime: Runtime, body: AskRequest, entry: AuditEntry) -> AskResponse:
-    """The one code path of ``/v1/ask`` and ``/v1/ask/stream``."""
-    answer = runtime.ask(body.question, [t.model_dump() for t in body.history], entry)
+async def answer_request(runtime: Runtime, body: AskRequest, entry: AuditEntry) -> AskResponse:
+    """The one code path of ``/v1/ask`` and ``/v1/ask/stream`` (async: waits for its turn without holding a thread)."""
+    answer = await runtime.ask_async(body.question, [t.model_dump() for t in body.history], entry)
     return AskResponse.model_validate({**answer.to_dict(), "request_id": entry.request_id})
 
 
 @router.post("/ask", tags=["questions"], summary="Poser une question", responses=VALIDATION_ERROR)
-def ask(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> AskResponse:
+async def ask(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> AskResponse:
     """Répond à une question de procédure pénale à partir du corpus, avec des citations exactes (document, article ou
     section, date de version, passage mot pour mot) et, s'il y a lieu, le résultat d'un outil déterministe (délai,
     compétence). Quand le corpus ne permet pas de répondre, `refused` vaut true et la réponse l'explique.
     Les questions de suivi utilisent `history`."""
-    return answer_request(runtime, body, entry)
+    return await answer_request(runtime, body, entry)
 
 
 STREAM_EXAMPLE = (
@@ -162,10 +162,10 @@ SSE_EVENT_SCHEMA = {
         **VALIDATION_ERROR,
     },
 )
-def ask_stream(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> StreamingResponse:
+async def ask_stream(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> StreamingResponse:
     """Même réponse que `POST /v1/ask`, envoyée en flux (Server-Sent Events) : le texte arrive par morceaux, puis les
     citations, les outils utilisés et l'événement final `done` qui contient la réponse complète."""
-    response = answer_request(runtime, body, entry)
+    response = await answer_request(runtime, body, entry)
     return StreamingResponse(
         sse_events(response), media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
@@ -205,11 +205,11 @@ def _sse(event: str, data: Any) -> str:
 
 
 @router.post("/search", tags=["corpus"], summary="Chercher dans le corpus", responses=VALIDATION_ERROR)
-def search(body: SearchRequest, runtime: RuntimeDep, assistant: AssistantDep, entry: AuditDep) -> SearchResponse:
+async def search(body: SearchRequest, runtime: RuntimeDep, assistant: AssistantDep, entry: AuditDep) -> SearchResponse:
     """Recherche hybride (BM25 en français et recherche sémantique fusionnées) : les articles et sections les plus
     pertinents, texte intégral, sans réponse rédigée."""
     entry.question = body.query
-    hits, degraded = runtime.search(body.query, body.k)
+    hits, degraded = await runtime.search_async(body.query, body.k)
     entry.retrieved = [h.unit.unit_id for h in hits]
     catalog = assistant.catalog
     return SearchResponse(degraded=degraded, results=[

@@ -12,11 +12,14 @@ the build keeps the replaced collection for a grace period.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, Literal
+
+import anyio
 
 from assistant import resilience
 from assistant.answer import Answer
@@ -84,6 +87,9 @@ class Runtime:
         resilience.configure(settings.chroma_timeout_s)
         self.chroma = resilience.CHROMA
         self.answer_slots = threading.BoundedSemaphore(settings.answer_concurrency)
+        # Async callers (API routes) wait for their turn here, in arrival order and without holding a worker thread:
+        # under a burst the first requests are answered first instead of everyone waiting for the whole burst.
+        self.answer_gate = asyncio.Semaphore(settings.answer_concurrency)
         self._loader = loader or self._default_loader
         self._assistant = assistant
         self._status: Status = "ok" if assistant is not None else "starting"
@@ -297,6 +303,15 @@ class Runtime:
             answer.answer += DEGRADED_NOTE
         entry.note_answer(question, answer)
         return answer
+
+    async def ask_async(self, question: str, history: list[dict[str, Any]], entry: AuditEntry) -> Answer:
+        """``ask`` for async routes: waits for a turn in arrival order, computes in a worker thread."""
+        async with self.answer_gate:
+            return await anyio.to_thread.run_sync(self.ask, question, history, entry)
+
+    async def search_async(self, query: str, k: int) -> tuple[list[Any], str | None]:
+        async with self.answer_gate:
+            return await anyio.to_thread.run_sync(self.search, query, k)
 
     def search(self, query: str, k: int) -> tuple[list[Any], str | None]:
         """Hybrid search (``/v1/search``); also says whether it ran without semantic search."""
