@@ -110,7 +110,7 @@ class UiGuardMiddleware:
         if scope["type"] not in ("http", "websocket") or not is_ui_path(path):
             await self.app(scope, receive, send)
             return
-        if path.endswith(UPLOAD_SUFFIXES):
+        if path.endswith(UPLOAD_SUFFIXES) and scope["type"] == "http":
             await problem_response(403, "Le dépôt de fichiers est désactivé : le chat n'accepte aucun fichier.")(scope, receive, send)
             return
         keys = self.runtime.settings.api_key_hashes
@@ -122,6 +122,9 @@ class UiGuardMiddleware:
             presented = _header(scope, b"x-api-key") or (_header(scope, b"authorization") or "").removeprefix("Bearer ").strip()
             found = match_key(presented, keys) if presented else None
             kid = key_id(found) if found else None
+        if kid is None and scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if kid is None:
             accept = _header(scope, b"accept") or ""
             if scope.get("method") == "GET" and "text/html" in accept:
