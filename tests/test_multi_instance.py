@@ -4,6 +4,7 @@ share a ``chroma run`` server, the data directory, a PostgreSQL cluster (audit) 
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import psycopg
 import pytest
 
 from assistant.api.keys import hash_key
+from assistant.audit import AuditLog
+from assistant.audit_pg import PostgresStore
 from assistant.settings import PROJECT_ROOT, Settings
 from indexing.build import build_index
 from tests import services
@@ -122,3 +125,18 @@ def test_the_rate_limit_is_shared_by_both_instances(cluster: tuple[list[str], st
     assert statuses[:20] == [200] * 20
     rows = pg_rows(pg_url, "route = 'GET /v1/tools'")
     assert sorted(r[1] for r in rows) == [200] * 20 + [429] * 10  # refusals are recorded too
+
+
+def test_feedback_and_export_in_postgresql(cluster: tuple[list[str], str]) -> None:
+    _, pg_url = cluster
+    log = AuditLog(store=PostgresStore(pg_url), question_mode="stored")
+    feedback_id = log.add_feedback(
+        request_id="r-1", rating="down", answer="Le pôle est Agen.", citations=[{"article": "D15-4-4"}],
+        question="=Pôle d'Auch ?", refused=False,
+    )
+    log.set_feedback_comment(feedback_id, "Il manque la cour d'appel.")
+    (row,) = [r for r in log.rows("feedback") if r["id"] == feedback_id]
+    assert row["comment"] == "Il manque la cour d'appel." and row["citations"] == [{"article": "D15-4-4"}]
+    out = io.StringIO()
+    assert log.export(out, "csv", "feedback") >= 1
+    assert "'=Pôle d'Auch ?" in out.getvalue()  # formulas neutralised in the export
