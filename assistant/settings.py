@@ -125,6 +125,10 @@ class Settings(BaseSettings):
         5.0, gt=0, le=120,
         description="Délai maximal d'une requête à Chroma, en secondes ; au-delà la réponse est calculée sans recherche sémantique (mode dégradé).",
     )
+    chroma_retry_after_s: float = Field(
+        10.0, gt=0, le=600,
+        description="Après un échec de Chroma, délai avant de l'interroger de nouveau (entre-temps : recherche lexicale seule, sans attente).",
+    )
     index_check_interval_s: float = Field(
         2.0, ge=0, le=3600,
         description="Intervalle minimal entre deux vérifications de current.json : un serveur passe seul au nouvel index après une reconstruction.",

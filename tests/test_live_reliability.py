@@ -115,7 +115,7 @@ def live(settings: Settings, embedder, tmp_path_factory: pytest.TempPathFactory)
         "CPP_ASSISTANT_API_KEY_LIMITS": f"{hash_key(K2)}=0",
         "CPP_ASSISTANT_RATE_LIMIT_PER_MINUTE": "6", "CPP_ASSISTANT_RATE_LIMIT_BURST": "3",
         "CPP_ASSISTANT_AUDIT_DB": str(root / "audit.sqlite3"), "CPP_ASSISTANT_AUDIT_QUESTIONS": "stored",
-        "CPP_ASSISTANT_CHROMA_TIMEOUT_S": "2", "CPP_ASSISTANT_INDEX_CHECK_INTERVAL_S": "0.5",
+        "CPP_ASSISTANT_CHROMA_TIMEOUT_S": "2", "CPP_ASSISTANT_CHROMA_RETRY_AFTER_S": "2", "CPP_ASSISTANT_INDEX_CHECK_INTERVAL_S": "0.5",
         "CPP_ASSISTANT_SESSION_SECRET": "secret-de-test",
     }
     with log.open("wb") as out:

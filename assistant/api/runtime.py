@@ -84,7 +84,7 @@ class Runtime:
         self.limiter = make_limiter(settings)
         self.auth_throttle = FailedAuthThrottle(settings.auth_failures_per_minute)
         self.signer = SessionSigner(settings)
-        resilience.configure(settings.chroma_timeout_s)
+        resilience.configure(settings.chroma_timeout_s, settings.chroma_retry_after_s)
         self.chroma = resilience.CHROMA
         self.answer_slots = threading.BoundedSemaphore(settings.answer_concurrency)
         # Async callers (API routes) wait for their turn here, in arrival order and without holding a worker thread:
