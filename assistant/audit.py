@@ -165,10 +165,6 @@ class SqliteStore:
         self._lock = threading.RLock()
         self._ready = False
 
-    @property
-    def label(self) -> str:
-        return "SQLite"
-
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -238,9 +234,6 @@ class SqliteStore:
         self.ensure_schema()
         with self._connect() as conn:
             return list(conn.execute(sql, params).fetchall())
-
-    def exists(self) -> bool:
-        return self.path.is_file()
 
     errors: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
 

@@ -73,10 +73,6 @@ class PostgresStore:
         self._lock = threading.RLock()
         self._ready = False
 
-    @property
-    def label(self) -> str:
-        return "PostgreSQL"
-
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(self.url, connect_timeout=self.connect_timeout_s, autocommit=False)
@@ -127,6 +123,3 @@ class PostgresStore:
     def select(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         self.ensure_schema()
         return list(self._run(lambda conn: conn.execute(_pg(sql), params).fetchall()))
-
-    def exists(self) -> bool:
-        return True

@@ -100,7 +100,6 @@ class Runtime:
         self._signature = state_signature(settings)
         self._last_check = time.monotonic()
         self._reloading: threading.Thread | None = None
-        self.reloads = 0  # index switches since start-up
         self._probe: threading.Thread | None = None
 
     def _default_loader(self) -> Assistant:
@@ -192,19 +191,8 @@ class Runtime:
             return
         with self._lock:
             self._assistant, self._signature = fresh, signature
-            self.reloads += 1
         state = fresh.index_state
         log.info("nouvel index en service (%s) chargé en %.1f s", state.built_at if state else "?", time.perf_counter() - started)
-
-    def wait_reloaded(self, reloads: int, timeout: float) -> bool:
-        """Block until ``reloads`` index switches happened (tests); checks ``current.json`` meanwhile."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.check_index()
-            if self.reloads >= reloads:
-                return True
-            time.sleep(0.05)
-        return False
 
     # -- state -----------------------------------------------------------------------------------------
 

@@ -38,7 +38,6 @@ class RateLimiter:
     """
 
     MAX_BUCKETS = 10_000
-    shared = False
 
     def __init__(self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
@@ -87,8 +86,6 @@ class SharedRateLimiter:
     ``burst`` is also enforced over any 10-second window (at most ``burst`` requests), so a client cannot spend a
     whole minute's allowance at once. Redis unreachable: the request is let through (availability first) and logged.
     """
-
-    shared = True
 
     def __init__(self, redis_url: str, per_minute: int, burst: int) -> None:
         from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
