@@ -327,9 +327,13 @@ class AuditLog:
                     stop = True
                     break
                 batch.append(nxt)
-            self._write_batch(batch)
-            for _ in range(len(batch) + (1 if stop else 0)):
-                self._queue.task_done()
+            try:
+                self._write_batch(batch)
+            except Exception:  # never let the writer die: later records must still be written
+                log.exception("erreur inattendue du fil d'écriture du journal d'audit")
+            finally:
+                for _ in range(len(batch) + (1 if stop else 0)):
+                    self._queue.task_done()
             if stop:
                 return
 
@@ -345,14 +349,16 @@ class AuditLog:
                 continue
             self.last_error = None
             for p, row_id in zip(batch, ids, strict=True):
-                p.future.set_result(row_id)
+                if not p.future.done():  # a waiter that gave up (client gone) may have cancelled it
+                    p.future.set_result(row_id)
             return
         self.failures += len(batch)
         self.last_error = f"{type(error).__name__}: {error}"
         for p in batch:
             # The record is not lost: it goes to the server log, whence it can be replayed.
             log.error("enregistrement d'audit non écrit (%s) : %s", self.last_error, _dumps(dict(zip(AUDIT_COLUMNS[1:], p.params, strict=True))))
-            p.future.set_exception(AuditWriteError("L'enregistrement d'audit n'a pas pu être enregistré (journal d'audit indisponible)."))
+            if not p.future.done():
+                p.future.set_exception(AuditWriteError("L'enregistrement d'audit n'a pas pu être enregistré (journal d'audit indisponible)."))
 
     def submit(self, entry: AuditEntry, status: int, latency_ms: float) -> Future[int]:
         """Queue one audit record for the writer thread; the future gives its id, or ``AuditWriteError``."""

@@ -92,7 +92,8 @@ class RequestContextMiddleware:
             latency = (self.clock() - started) * 1000
             try:
                 with anyio.fail_after(AUDIT_WAIT_S):
-                    await asyncio.wrap_future(self.audit.submit(entry, status, latency))
+                    # shielded: a request cancelled while waiting (client gone) must not cancel its record
+                    await asyncio.shield(asyncio.wrap_future(self.audit.submit(entry, status, latency)))
             except AuditWriteError as exc:
                 log.error("%s", exc)
             except TimeoutError:

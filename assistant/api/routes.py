@@ -299,23 +299,21 @@ def call_tool(
     "/health", tags=["état"], summary="État du service", response_model=HealthResponse,
     responses={503: {"model": HealthResponse, "description": "Pas prêt : démarrage en cours, index absent ou erreur."}},
 )
-async def health(  # async: answers at once even when every worker thread is busy with a burst of questions
-    request: Request,
-    runtime: RuntimeDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    x_api_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> HealthResponse | JSONResponse:
+async def health(request: Request, runtime: RuntimeDep) -> HealthResponse | JSONResponse:
     """État du service : prêt, dégradé (réponses sans recherche sémantique, journal d'audit en échec) ou non. Sans
     clé, quand des clés sont configurées : seulement l'état (`status`). Avec une clé valide (ou sans clé configurée) :
     index chargé (modèle, date de construction, unités par document), mode d'authentification, journal d'audit.
     503 quand rien ne peut répondre (démarrage, index absent, journal d'audit obligatoire mais inaccessible)."""
+    # async: answers at once even when every worker thread is busy with a burst of questions. The key is read from
+    # the headers directly: /health needs none (no security scheme in the OpenAPI), a valid one only adds detail.
     status = runtime.status
     down = status not in ("ok", "degraded") or (status == "degraded" and runtime.settings.audit_required and runtime.audit_problem())
     if down and status == "degraded":
         status = "error"
     code = 503 if down else 200
     keys = runtime.settings.api_key_hashes
-    presented = (bearer.credentials if bearer else None) or x_api_key
+    authorization = request.headers.get("authorization", "")
+    presented = (authorization[7:] if authorization[:7].lower() == "bearer " else "") or request.headers.get("x-api-key")
     if keys and not (presented and match_key(presented.strip(), keys)):
         body_min = {"status": status}
         return JSONResponse(body_min, status_code=code, headers={"Retry-After": "5"} if down else None)
