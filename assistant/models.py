@@ -9,6 +9,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from assistant.normalize import normalize_input
+
 Kind = Literal["code", "circulaire"]
 
 
@@ -207,7 +209,7 @@ def normalize_article_ref(ref: str) -> str | None:
 
     Returns None when ``ref`` does not look like an article number.
     """
-    s = re.sub(r"\s+", " ", ref.strip().replace("\u2011", "-").replace("\u2013", "-")).strip(" .")
+    s = re.sub(r"\s+", " ", normalize_input(ref).strip()).strip(" .")
     s = re.sub(r"^l['’]\s*", "", s, flags=re.I)
     m = _REF_RE.match(s)
     if not m:

@@ -23,6 +23,7 @@ from assistant.catalog import Catalog
 from assistant.french import expand_abbreviations, fold_accents, tokenize
 from assistant.models import Citation, Unit
 from assistant.references import referenced_articles
+from assistant.resilience import ChromaUnavailable, call_chroma
 from assistant.tools.text import fold
 from assistant.vocabulary import vocabulary
 
@@ -198,9 +199,14 @@ class HybridSearch:
     def dense(self, query: str, k: int) -> list[tuple[Unit, float, str]]:
         if self.collection is None or self.embeddings is None:
             return []
-        res = self.collection.query(
-            query_embeddings=[self.embeddings.embed_query(lexical_query(query))], n_results=k, include=["metadatas", "distances", "documents"]
-        )
+        embedding = self.embeddings.embed_query(lexical_query(query))
+        collection = self.collection
+        try:  # Chroma down or frozen: no dense hits, the answer is flagged degraded (assistant.resilience)
+            res: Any = call_chroma(lambda: collection.query(
+                query_embeddings=[embedding], n_results=k, include=["metadatas", "distances", "documents"],  # type: ignore[arg-type]
+            ))
+        except ChromaUnavailable:
+            return []
         seen: dict[str, tuple[float, str]] = {}
         for meta, dist, text in zip(res["metadatas"][0], res["distances"][0], res["documents"][0], strict=True):
             uid = str(meta["unit_id"])

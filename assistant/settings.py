@@ -108,7 +108,90 @@ class Settings(BaseSettings):
             "SHA-256 seulement, par défaut : une question peut contenir des données personnelles) ou « omitted »."
         ),
     )
+    audit_required: bool = Field(
+        False,
+        description=(
+            "Journal d'audit obligatoire : si les enregistrements ne peuvent pas être écrits, le service refuse de répondre "
+            "(503) au lieu de répondre sans trace, et /health le signale."
+        ),
+    )
+    database_url: SecretStr | None = Field(
+        None,
+        description=(
+            "Base PostgreSQL du journal d'audit et des avis, partagée par plusieurs instances "
+            "(postgresql://utilisateur:mot-de-passe@hôte:5432/base) ; vide = SQLite local (audit_db)."
+        ),
+    )
+    redis_url: SecretStr | None = Field(
+        None,
+        description="Serveur Redis qui partage la limite de débit entre processus et instances (redis://hôte:6379/0) ; vide = limite par processus.",
+    )
+    api_key_limits: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict,
+        description=(
+            "Limites de débit propres à certaines clés, en requêtes par minute : « empreinte=limite,… » (empreinte SHA-256 "
+            "complète ou ses 8 premiers caractères, tels que le journal d'audit les montre), ex. une clé d'évaluation à 600 ; "
+            "0 = sans limite. Les autres clés ont rate_limit_per_minute."
+        ),
+    )
+    auth_failures_per_minute: int = Field(
+        10, ge=1, le=10_000,
+        description="Tentatives d'authentification échouées tolérées par minute et par adresse (API et page de connexion) ; au-delà : 429.",
+    )
+    session_secret: SecretStr | None = Field(
+        None,
+        description=(
+            "Secret qui signe les sessions du chat (cookie) ; vide = secret aléatoire à chaque démarrage (les sessions ne "
+            "survivent pas à un redémarrage et ne passent pas d'une instance à l'autre)."
+        ),
+    )
+    session_hours: float = Field(12.0, gt=0, le=720, description="Durée de validité d'une session du chat, en heures.")
+    chroma_timeout_s: float = Field(
+        5.0, gt=0, le=120,
+        description="Délai maximal d'une requête à Chroma, en secondes ; au-delà la réponse est calculée sans recherche sémantique (mode dégradé).",
+    )
+    chroma_retry_after_s: float = Field(
+        10.0, gt=0, le=600,
+        description="Après un échec de Chroma, délai avant de l'interroger de nouveau (entre-temps : recherche lexicale seule, sans attente).",
+    )
+    index_check_interval_s: float = Field(
+        2.0, ge=0, le=3600,
+        description="Intervalle minimal entre deux vérifications de current.json : un serveur passe seul au nouvel index après une reconstruction.",
+    )
+    index_gc_grace_s: float = Field(
+        600.0, ge=0, le=30 * 86400,
+        description="Délai de grâce avant la suppression d'une collection Chroma remplacée (les serveurs qui la lisent encore ont le temps de changer d'index).",
+    )
     ui_enabled: bool = Field(True, description="Monter la page de chat (Gradio) sur /ui à côté de l'API.")
+
+    @field_validator("api_key_limits", mode="before")
+    @classmethod
+    def _parse_limits(cls, v: object) -> object:
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("{"):
+                import json
+
+                return json.loads(v)
+            out: dict[str, object] = {}
+            for part in filter(None, (p.strip() for p in v.split(","))):
+                key, sep, limit = part.partition("=")
+                if not sep:
+                    raise ValueError("api_key_limits attend « empreinte=limite,… », ex. « 3f2a9c…=600 ».")
+                out[key.strip().lower()] = limit.strip()
+            return out
+        return v
+
+    @field_validator("api_key_limits")
+    @classmethod
+    def _limits_valid(cls, v: dict[str, int]) -> dict[str, int]:
+        for key, limit in v.items():
+            if not re.fullmatch(r"[0-9a-f]{8}|[0-9a-f]{64}", key) or limit < 0:
+                raise ValueError(
+                    "api_key_limits : chaque entrée est « empreinte=limite » avec l'empreinte SHA-256 de la clé (64 ou 8 "
+                    "premiers caractères hexadécimaux) et une limite positive ou nulle."
+                )
+        return {k.lower(): v for k, v in v.items()}
 
     @field_validator("api_key_hashes", "cors_origins", mode="before")
     @classmethod
@@ -133,6 +216,11 @@ class Settings(BaseSettings):
                 "« python -m assistant.api.keys --hash » calcule l'empreinte d'une clé."
             )
         return out
+
+    @field_validator("database_url", "redis_url", "session_secret", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: object) -> object:
+        return v or None
 
     @field_validator("chroma_host")
     @classmethod

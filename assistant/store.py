@@ -7,6 +7,7 @@ The record is replaced atomically at the end of a build, so a reader sees the ol
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,8 @@ from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+
+log = logging.getLogger("assistant.store")
 
 COLLECTION_PREFIX = "cpp"
 STATE_FILE = "current.json"
@@ -142,11 +145,31 @@ def open_index(settings: Settings) -> OpenIndex:
         )
     catalog_path = settings.data_dir / state.build_dir / CATALOG_FILE
     if not catalog_path.is_file():
-        raise IndexNotBuiltError(f"Index incomplet : {catalog_path} manquant. Reconstruisez l'index (cpp-assistant index build).")
+        log.error("index incomplet : %s manquant", catalog_path)
+        raise IndexNotBuiltError("Index incomplet : le catalogue des unités manque. Reconstruisez l'index (cpp-assistant index build).")
+    if not settings.chroma_host and not os.access(settings.chroma_path, os.W_OK):
+        log.error("dossier Chroma en lecture seule : %s", settings.chroma_path)
+        raise IndexNotBuiltError(
+            "Le dossier de données n'est pas accessible en écriture (Chroma embarqué a besoin d'y écrire) : donnez les droits "
+            "d'écriture au compte du service sur CPP_ASSISTANT_DATA_DIR, ou utilisez un serveur Chroma."
+        )
     try:
         collection = chroma_client(settings).get_collection(state.collection)
     except Exception as exc:  # chromadb raises several types for a missing collection or an unreachable server
-        raise IndexNotBuiltError(
-            f"Collection Chroma « {state.collection} » inaccessible ({type(exc).__name__}). Reconstruisez l'index ou vérifiez le serveur Chroma."
-        ) from exc
+        log.error("collection Chroma %s inaccessible : %s: %s", state.collection, type(exc).__name__, exc)
+        if settings.chroma_host:
+            raise IndexNotBuiltError(
+                "Le serveur Chroma est injoignable ou ne contient pas l'index en service : vérifiez le serveur Chroma "
+                "(CPP_ASSISTANT_CHROMA_HOST), puis reconstruisez l'index s'il le faut."
+            ) from exc
+        raise IndexNotBuiltError("La collection de l'index en service est introuvable : reconstruisez l'index (cpp-assistant index build).") from exc
     return OpenIndex(state=state, catalog=Catalog.load(catalog_path), collection=collection)
+
+
+def state_signature(settings: Settings) -> tuple[int, int, int] | None:
+    """A cheap fingerprint of ``current.json`` (one ``stat``): changes when a build switches the index."""
+    try:
+        st = (settings.data_dir / STATE_FILE).stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)

@@ -5,14 +5,22 @@
   embedded (one edited document re-embeds only its chunks).
 - Atomic: the new collection and catalog are complete before ``current.json`` is replaced; an interrupted build
   leaves the previous index in use, and its leftovers are removed by the next build.
+- No downtime: the collection replaced by a build is kept (running servers may still read it until they notice
+  ``current.json`` changed and switch); it is retired with the time of retirement in ``retired.json`` and deleted by
+  ``gc`` (at the end of each build and ``cpp-assistant index gc``) once ``index_gc_grace_s`` has passed.
+- One at a time: a lock file in the data directory; a second concurrent build exits with a French message.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +28,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from assistant.catalog import Catalog
-from assistant.errors import DataDirError
+from assistant.errors import AssistantError, DataDirError
 from assistant.models import Chunk
 from assistant.settings import Settings
 from assistant.store import (
@@ -39,6 +47,39 @@ from indexing.parse import ParseReport, parse_corpus
 
 WRITE_BATCH = 256
 READ_PAGE = 5_000
+LOCK_FILE = ".build.lock"
+RETIRED_FILE = "retired.json"
+
+
+class BuildInProgressError(AssistantError):
+    """Another build holds the lock of this data directory."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Une autre construction de l'index est déjà en cours sur ce dossier de données : attendez qu'elle se termine, "
+            "puis relancez « cpp-assistant index build » si besoin."
+        )
+
+
+@contextmanager
+def build_lock(settings: Settings) -> Iterator[None]:
+    """Exclusive lock of the data directory for a build or a gc (released by the OS if the process dies)."""
+    path = settings.data_dir / LOCK_FILE
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildInProgressError() from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@dataclass
+class GcResult:
+    deleted: list[str] = field(default_factory=list)  # collections deleted
+    kept: list[str] = field(default_factory=list)  # retired collections still within their grace period
 
 
 @dataclass
@@ -72,8 +113,13 @@ def ensure_data_dir(settings: Settings) -> None:
 
 
 def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | None = None, progress: bool = True) -> BuildResult:
-    started = time.perf_counter()
     ensure_data_dir(settings)
+    with build_lock(settings):
+        return _build(settings, embedder, progress)
+
+
+def _build(settings: Settings, embedder: SentenceTransformerEmbeddings | None, progress: bool) -> BuildResult:
+    started = time.perf_counter()
     parsed = parse_corpus(settings)
     chunks = chunk_units(parsed.units, parsed.documents, settings.chunk_max_chars, settings.chunk_overlap_alineas)
     model = settings.embedding_model
@@ -86,7 +132,7 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | No
         if (settings.data_dir / previous.build_dir / CATALOG_FILE).is_file():
             return BuildResult(previous, parsed.report, embedded=0, reused=len(chunks), up_to_date=True)
 
-    _drop_leftovers(client, settings, keep=previous.collection if previous else None)
+    _drop_leftovers(client, keep={previous.collection} if previous else set(), retired=_read_retired(settings))
     reusable = _previous_embeddings(client, previous, model, chunks)
     todo = [c for c in chunks if c.chunk_id not in reusable]
     embedder = embedder or make_embeddings(settings)
@@ -122,7 +168,7 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | No
         batch = chunks[start : start + WRITE_BATCH]
         collection.add(
             ids=[c.chunk_id for c in batch],
-            embeddings=[vectors[c.chunk_id] for c in batch],
+            embeddings=[vectors[c.chunk_id] for c in batch],  # type: ignore[arg-type]
             documents=[c.body for c in batch],
             metadatas=[c.metadata() for c in batch],
         )
@@ -144,9 +190,11 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | No
     )
     write_state_atomically(settings, state)  # the switch: from here on, queries use the new index
     if previous and previous.collection != collection_name:
-        _delete_collection(client, previous.collection)
-        if previous.build_dir != state.build_dir:
-            shutil.rmtree(settings.data_dir / previous.build_dir, ignore_errors=True)
+        # Never deleted here: servers still on the previous index read it until they switch (grace period).
+        retired = [r for r in _read_retired(settings) if r["collection"] != previous.collection]
+        retired.append({"collection": previous.collection, "build_dir": previous.build_dir, "retired_at": time.time()})
+        _write_retired(settings, retired)
+    _gc(settings, client, settings.index_gc_grace_s)
     changed = sorted({c.doc_id for c in todo})
     return BuildResult(state, parsed.report, embedded=len(todo), reused=len(reusable), up_to_date=False, changed_docs=changed)
 
@@ -177,12 +225,58 @@ def _previous_embeddings(client, previous: IndexState | None, model: str, chunks
     return out
 
 
-def _drop_leftovers(client, settings: Settings, keep: str | None) -> None:
-    """Remove collections of interrupted builds (ours only: same prefix, not the one in use)."""
+def _drop_leftovers(client, keep: set[str], retired: list[dict]) -> None:
+    """Remove collections of interrupted builds (ours only: same prefix, neither in use nor retired)."""
+    spared = keep | {r["collection"] for r in retired}
     for col in client.list_collections():
         name = col if isinstance(col, str) else col.name
-        if name.startswith(f"{COLLECTION_PREFIX}-") and name != keep:
+        if name.startswith(f"{COLLECTION_PREFIX}-") and name not in spared:
             _delete_collection(client, name)
+
+
+def _read_retired(settings: Settings) -> list[dict]:
+    path = settings.data_dir / RETIRED_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [r for r in data if isinstance(r, dict) and isinstance(r.get("collection"), str)] if isinstance(data, list) else []
+
+
+def _write_retired(settings: Settings, retired: list[dict]) -> None:
+    path = settings.data_dir / RETIRED_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(retired, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def gc_index(settings: Settings, grace_s: float | None = None) -> GcResult:
+    """Delete the retired collections (and their catalogs) whose grace period is over: ``cpp-assistant index gc``."""
+    ensure_data_dir(settings)
+    with build_lock(settings):
+        return _gc(settings, chroma_client(settings), settings.index_gc_grace_s if grace_s is None else grace_s)
+
+
+def _gc(settings: Settings, client, grace_s: float) -> GcResult:
+    current = read_state(settings)
+    result = GcResult()
+    keep: list[dict] = []
+    now = time.time()
+    for r in _read_retired(settings):
+        in_use = current is not None and r["collection"] == current.collection
+        if in_use:
+            continue  # rebuilt back to an older index: it is the current one again
+        if now - float(r.get("retired_at", 0)) < grace_s:
+            keep.append(r)
+            result.kept.append(r["collection"])
+            continue
+        _delete_collection(client, r["collection"])
+        build_dir = str(r.get("build_dir") or "")
+        if build_dir and (current is None or build_dir != current.build_dir) and build_dir not in {k.get("build_dir") for k in keep}:
+            shutil.rmtree(settings.data_dir / build_dir, ignore_errors=True)
+        result.deleted.append(r["collection"])
+    _write_retired(settings, keep)
+    return result
 
 
 def _delete_collection(client, name: str) -> None:

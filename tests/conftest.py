@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -16,8 +17,10 @@ from indexing.parse import ParsedCorpus, parse_corpus  # noqa: E402
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings on the real corpus with a throw-away data directory."""
-    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+    """Settings on the real corpus with a throw-away data directory (``CPP_ASSISTANT_TEST_DATA_DIR``: a kept one, so
+    that a developer re-running a few tests does not rebuild the index each time; CI never sets it)."""
+    kept = os.environ.get("CPP_ASSISTANT_TEST_DATA_DIR")
+    return Settings(data_dir=Path(kept) if kept else tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(scope="session")

@@ -301,7 +301,9 @@ def test_api_keys(make_client) -> None:
     assert_problem(client.get("/v1/documents", headers={"X-API-Key": "mauvaise"}), 403, "Clé d'API refusée")
     assert client.get("/v1/documents", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
     assert client.get("/v1/documents", headers={"X-API-Key": KEY}).status_code == 200
-    health = client.get("/health")
+    health = client.get("/health")  # without a key: up or down, nothing else (no address, no key count)
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    health = client.get("/health", headers={"X-API-Key": KEY})
     assert health.status_code == 200 and health.json()["auth"]["mode"] == "api-key"
     key_ids = [row["key_id"] for row in audit_rows(client)]
     assert key_ids[-2:] == [hash_key(KEY)[:8]] * 2
@@ -348,14 +350,20 @@ def test_body_too_large_is_413(make_client) -> None:
     assert [row["status"] for row in audit_rows(client)] == [413, 413]
 
 
-def test_request_id_propagated_or_generated(make_client) -> None:
+def test_request_ids_are_the_servers_and_the_clients_id_is_kept_apart(make_client) -> None:
     client = make_client()
-    assert client.get("/v1/tools", headers={"X-Request-ID": "dossier-42.a"}).headers["x-request-id"] == "dossier-42.a"
-    generated = client.get("/v1/tools", headers={"X-Request-ID": "pas valide\n"}).headers["x-request-id"]
-    assert len(generated) == 32 and generated != "pas valide"
+    first = client.get("/v1/tools", headers={"X-Request-ID": "dossier-42.a"})
+    again = client.get("/v1/tools", headers={"X-Request-ID": "dossier-42.a"})  # a client reusing its id
+    assert first.headers["x-client-request-id"] == again.headers["x-client-request-id"] == "dossier-42.a"
+    assert len(first.headers["x-request-id"]) == 32 and first.headers["x-request-id"] != again.headers["x-request-id"]
+    invalid = client.get("/v1/tools", headers={"X-Request-ID": "pas valide\n"})
+    assert len(invalid.headers["x-request-id"]) == 32 and "x-client-request-id" not in invalid.headers
     assert client.get("/health").headers["x-request-id"]
     assert client.get("/v1/inexistant").headers["x-request-id"]
-    assert [row["request_id"] for row in audit_rows(client)][0] == "dossier-42.a"
+    rows = audit_rows(client)
+    assert [r["request_id"] for r in rows[:2]] == [first.headers["x-request-id"], again.headers["x-request-id"]]
+    assert [r["client_request_id"] for r in rows[:3]] == ["dossier-42.a", "dossier-42.a", None]
+    assert len({r["request_id"] for r in rows}) == len(rows)  # unique in the audit log
 
 
 class BrokenAssistant:

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.settings import Settings
 from assistant.store import chroma_client, open_index, read_state
-from indexing.build import build_index
+from indexing.build import build_index, gc_index
 from indexing.corpus import sha256_of
 
 SMALL_DOCS = ("cpp-reglementaire-d", "circ-2025-03-05-criminalite-organisee", "circ-2026-04-13-donnees-fournisseurs")
@@ -83,8 +83,13 @@ def test_one_changed_document_reembeds_only_its_chunks(tmp_path: Path, settings:
     index = open_index(s)
     assert index.collection.count() == second.state.chunk_count
     assert any("Un paragraphe ajouté" in u.text for u in index.catalog.units)
-    names = [c.name for c in chroma_client(s).list_collections()]
-    assert names == [second.state.collection], "the previous collection is dropped after the switch"
+    names = {c.name for c in chroma_client(s).list_collections()}
+    assert names == {first.state.collection, second.state.collection}, "the previous collection is kept for running servers"
+    assert gc_index(s).deleted == []  # within the grace period: must not fire
+    assert (s.data_dir / first.state.build_dir).is_dir() or first.state.build_dir == second.state.build_dir
+    assert gc_index(s, grace_s=0).deleted == [first.state.collection]
+    assert [c.name for c in chroma_client(s).list_collections()] == [second.state.collection]
+    assert open_index(s).collection.count() == second.state.chunk_count  # the index in use is never collected
 
 
 def test_interrupted_build_leaves_the_previous_index_in_use(tmp_path: Path, settings: Settings, embedder) -> None:

@@ -30,7 +30,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI
         blocks = build_chat(app.state.runtime)
         gr.mount_gradio_app(
             app, blocks, path=UI_PATH, css=CSS, theme=chat_theme(), footer_links=[], run_history=False,
-            show_error=True, ssr_mode=False, mcp_server=False, head=HEAD,
+            show_error=False, ssr_mode=False, mcp_server=False, head=HEAD, max_file_size="1kb",
         )
     return app
 

@@ -10,6 +10,7 @@ survives a reload, nothing of it is kept on the server, « Nouvelle conversation
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,9 +20,11 @@ import gradio as gr
 from assistant.answer import Answer
 from assistant.api.middleware import new_request_id, request_id_var
 from assistant.api.runtime import Runtime
-from assistant.audit import AuditEntry, AuditWriteError
+from assistant.api.session import session_key_id
+from assistant.audit import ANONYMOUS, AuditEntry, AuditWriteError
 from assistant.errors import AssistantError
 from assistant.french import ABBREVIATIONS, fold_accents
+from assistant.normalize import normalize_value
 from assistant.tools import DELAI, POLE_INSTRUCTION, run_tool
 from assistant.tools.rules import load_delai_rules
 from ui import conversation as conv
@@ -77,6 +80,10 @@ FOCUS_QUESTION_JS = "() => { document.querySelector('#cpp-question textarea')?.f
 Conversation = dict[str, Any]
 
 
+def unexpected_error(request_id: str) -> str:
+    return f"Erreur interne inattendue : elle a été journalisée. Communiquez l'identifiant {request_id} à l'équipe technique."
+
+
 class ChatHandlers:
     """The event handlers of the chat, plain methods so that tests can call them without a browser."""
 
@@ -89,8 +96,29 @@ class ChatHandlers:
 
     # -- audit ---------------------------------------------------------------------------------------
 
-    def _audited(self, route: str) -> tuple[AuditEntry, float]:
-        return AuditEntry(request_id=new_request_id(), route=route, key_id=UI_KEY_ID), time.perf_counter()
+    def _audited(self, route: str, request: gr.Request | None = None) -> tuple[AuditEntry, float]:
+        return AuditEntry(request_id=new_request_id(), route=route, key_id=self._caller(request)[0]), time.perf_counter()
+
+    def _caller(self, request: gr.Request | None) -> tuple[str, str, int | None]:
+        """(key id for the audit, rate-limit bucket, the key's own limit) of a chat user: the key of the session
+        when keys are configured (``UiGuardMiddleware`` let nobody else in), else the client address."""
+        settings = self.runtime.settings
+        cookies = dict(getattr(request, "cookies", None) or {}) if request is not None else {}
+        if settings.api_key_hashes:
+            kid = session_key_id(self.runtime.signer, cookies) or ANONYMOUS
+            limit = next((settings.api_key_limits[k] for k in settings.api_key_limits if k.startswith(kid)), None)
+            return kid, f"cle:{kid}", limit
+        client = getattr(getattr(request, "client", None), "host", None) or "inconnue"
+        return UI_KEY_ID, f"adresse:{client}", None
+
+    def _check_rate(self, request: gr.Request | None) -> str | None:
+        """A French refusal when the user's rate limit is spent (the chat counts like the API), else None."""
+        _, bucket, limit = self._caller(request)
+        wait = self.runtime.limiter.acquire(bucket, limit)
+        if wait is None:
+            return None
+        seconds = max(1, math.ceil(wait))
+        return f"Trop de requêtes : réessayez dans {seconds} seconde{'s' if seconds > 1 else ''}."
 
     def _write_audit(self, entry: AuditEntry, status: int, started: float) -> str | None:
         """Write the record; returns a French warning if it failed (shown to the user, never hidden)."""
@@ -110,7 +138,7 @@ class ChatHandlers:
         path = conv.export_docx(conversation, self.catalog)
         return gr.update(value=str(path) if path else None, visible=path is not None)
 
-    def respond(self, message: str, conversation: Conversation) -> Iterator[tuple[Any, ...]]:
+    def respond(self, message: str, conversation: Conversation, request: gr.Request | None = None) -> Iterator[tuple[Any, ...]]:
         """Answer a question with the conversation so far. Yields the question alone first (Gradio shows its pending
         indicator: no answer, so nothing to rate yet), then the conversation with the answer."""
         question = (message or "").strip()
@@ -120,20 +148,32 @@ class ChatHandlers:
             return
         pending = conv.messages(conversation, self.catalog) + [{"role": "user", "content": question}]
         yield "", gr.update(value=pending), conversation, gr.update(), gr.update(visible=False)
-        answer, entry, error = self._answer(question, conv.history(conversation))
+        answer, entry, error = self._answer(question, conv.history(conversation), request)
         turn = conv.answer_turn(question, answer, entry.request_id) if answer is not None else conv.error_turn(question, error or "")
         conversation = {"turns": [*conv.turns(conversation), turn]}
         yield "", self.chat_update(conversation), conversation, self.export_update(conversation), gr.update(visible=False)
 
-    def _answer(self, question: str, history: list[dict[str, str]]) -> tuple[Answer | None, AuditEntry, str | None]:
-        """Ask the assistant and write the audit record (one step: the request id stays in the log context)."""
-        entry, started = self._audited("UI question")
+    def _answer(
+        self, question: str, history: list[dict[str, str]], request: gr.Request | None = None,
+    ) -> tuple[Answer | None, AuditEntry, str | None]:
+        """Ask the assistant and write the audit record (one step: the request id stays in the log context).
+        Every outcome is recorded with its status; the user sees French messages only, never exception text."""
+        entry, started = self._audited("UI question", request)
+        entry.question = question
         token = request_id_var.set(entry.request_id)
-        try:
-            answer = self.runtime.ask(question, history, entry)
-            status, error = 200, None
-        except AssistantError as exc:
-            answer, status, error = None, exc.http_status, str(exc)
+        answer: Answer | None = None
+        refusal = self._check_rate(request)
+        if refusal:
+            status, error = 429, refusal
+        else:
+            try:
+                answer = self.runtime.ask(question, history, entry)
+                status, error = 200, None
+            except AssistantError as exc:
+                status, error = exc.http_status, str(exc)
+            except Exception:
+                log.exception("erreur inattendue dans le chat")
+                status, error = 500, unexpected_error(entry.request_id)
         try:
             warning = self._write_audit(entry, status, started)
             if warning:
@@ -206,29 +246,38 @@ class ChatHandlers:
 
     # -- tools ---------------------------------------------------------------------------------------------
 
-    def run_tool_form(self, tool_id: str, arguments: dict[str, Any]) -> str:
-        entry, started = self._audited(f"UI outil {tool_id}")
+    def run_tool_form(self, tool_id: str, arguments: dict[str, Any], request: gr.Request | None = None) -> str:
+        arguments = normalize_value(arguments)
+        entry, started = self._audited(f"UI outil {tool_id}", request)
         entry.note_tool(tool_id, arguments)
         token = request_id_var.set(entry.request_id)
-        status = 200
+        status = 500
+        html = error_html(unexpected_error(entry.request_id))
         try:
-            catalog = self.runtime.require_assistant().catalog
-            result = run_tool(catalog, tool_id, arguments)
-            html = tool_result_html(tool_id, result)
+            refusal = self._check_rate(request)
+            if refusal:
+                status, html = 429, error_html(refusal)
+            else:
+                catalog = self.runtime.require_assistant().catalog
+                result = run_tool(catalog, tool_id, arguments)
+                html = tool_result_html(tool_id, result)
+                status = 200
         except AssistantError as exc:
             status = exc.http_status
             html = error_html(str(exc))
+        except Exception:
+            log.exception("erreur inattendue dans un formulaire du chat")
         finally:
             warning = self._write_audit(entry, status, started)
             request_id_var.reset(token)
         return html + (error_html(warning) if warning else "")
 
-    def find_pole(self, tribunal: str | None) -> str:
+    def find_pole(self, tribunal: str | None, request: gr.Request | None = None) -> str:
         if not (tribunal or "").strip():
             return error_html("Choisissez ou tapez le nom d'un tribunal judiciaire.")
-        return self.run_tool_form(POLE_INSTRUCTION, {"tribunal": tribunal.strip()})  # type: ignore[union-attr]
+        return self.run_tool_form(POLE_INSTRUCTION, {"tribunal": tribunal.strip()}, request)  # type: ignore[union-attr]
 
-    def compute_delai(self, rule_id: str | None, start: str, *option_values: str | None) -> str:
+    def compute_delai(self, rule_id: str | None, start: str, *option_values: str | None, request: gr.Request | None = None) -> str:
         if not rule_id:
             return error_html("Choisissez une règle de délai.")
         rule = load_delai_rules().get(rule_id)
@@ -241,7 +290,7 @@ class ChatHandlers:
             if value in (None, ""):
                 continue
             args[option.name] = (value == "true") if option.type == "bool" else value
-        return self.run_tool_form(DELAI, args)
+        return self.run_tool_form(DELAI, args, request)
 
     def rule_selected(self, rule_id: str | None) -> list[Any]:
         """Describe the chosen rule and show one dropdown per option it takes."""
@@ -294,6 +343,12 @@ def rule_choices() -> list[tuple[str, str]]:
 def build_chat(runtime: Runtime) -> gr.Blocks:
     """The chat page (French), wired to ``runtime``."""
     h = ChatHandlers(runtime)
+
+    def compute_delai_event(
+        rule_id: str | None, start_text: str, o1: str | None, o2: str | None, o3: str | None, request: gr.Request,
+    ) -> str:  # gr.Request is injected for positional parameters only (compute_delai takes *options)
+        return h.compute_delai(rule_id, start_text, o1, o2, o3, request=request)
+
     # delete_cache: the Word exports Gradio copies into its cache are dropped after two hours.
     with gr.Blocks(title="Assistant de procédure pénale", analytics_enabled=False, fill_width=True, delete_cache=(3600, 7200)) as demo:
         gr.Markdown(INTRO, elem_id="cpp-intro")
@@ -358,7 +413,7 @@ def build_chat(runtime: Runtime) -> gr.Blocks:
         save_comment.click(h.save_comment, inputs=[conversation, rated, comment], outputs=[chatbot, conversation, feedback_info, comment, export])
         pole_button.click(h.find_pole, inputs=[tribunal], outputs=[pole_result])
         rule.change(h.rule_selected, inputs=[rule], outputs=[rule_info, *options])
-        delai_button.click(h.compute_delai, inputs=[rule, start, *options], outputs=[delai_result])
+        delai_button.click(compute_delai_event, inputs=[rule, start, *options], outputs=[delai_result])
         demo.load(h.restore, inputs=[conversation], outputs=[chatbot, export])
         demo.load(h.tribunal_choices, outputs=[tribunal])
     demo.queue(default_concurrency_limit=runtime.settings.answer_concurrency)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assistant.errors import AssistantError
 from assistant.models import Unit, format_date_fr
+from assistant.normalize import normalize_input
 from assistant.settings import PROJECT_ROOT, Settings
 
 
@@ -60,6 +61,15 @@ def cmd_index_build(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_index_status(settings, args)
 
 
+def cmd_index_gc(settings: Settings, args: argparse.Namespace) -> int:
+    from indexing.build import gc_index
+
+    grace = None if args.grace_minutes is None else args.grace_minutes * 60.0
+    result = gc_index(settings, grace)
+    print(f"Collections remplacées supprimées : {len(result.deleted)} ; gardées pendant leur délai de grâce : {len(result.kept)}.")
+    return 0
+
+
 def cmd_index_status(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.store import open_index
 
@@ -82,6 +92,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.store import open_index
 
     catalog = open_index(settings).catalog
+    args.ref = normalize_input(args.ref)
     found = catalog.units_for_article(args.ref)
     if not found:
         catalog.article(args.ref)  # raises UnknownArticleError with near matches
@@ -95,7 +106,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.compose import load_assistant
 
-    answer = load_assistant(settings).ask(args.question)
+    answer = load_assistant(settings).ask(normalize_input(args.question))
     if answer.refused:
         print("[Pas de réponse dans le corpus]")
     print(answer.answer)
@@ -170,7 +181,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Chat : {base}/ui/")
     print(f"État : {base}/health")
     auth = f"{len(settings.api_key_hashes)} clé(s) d'API configurée(s)" if settings.api_key_hashes else "accès ouvert (aucune clé d'API)"
-    print(f"Authentification : {auth} ; journal d'audit : {audit_db_path(settings)} (questions : {settings.audit_questions})")
+    where = "PostgreSQL (CPP_ASSISTANT_DATABASE_URL)" if settings.database_url else str(audit_db_path(settings))
+    print(f"Authentification : {auth} ; journal d'audit : {where} (questions : {settings.audit_questions})")
     sys.stdout.flush()
     uvicorn.run(
         "ui.app:create_server_app", factory=True, host=host, port=args.port, workers=args.workers,
@@ -189,7 +201,7 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Erreur : --since : {exc}.", file=sys.stderr)
             return 2
     audit = AuditLog.from_settings(settings)
-    if not audit.path.is_file():
+    if audit.backend == "sqlite" and not audit.path.is_file():
         print(f"Erreur : aucun journal d'audit à {audit.path}.", file=sys.stderr)
         return 2
     if args.output:
@@ -205,6 +217,7 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "index build": cmd_index_build,
     "index status": cmd_index_status,
+    "index gc": cmd_index_gc,
     "show": cmd_show,
     "ask": cmd_ask,
     "eval": cmd_eval,
@@ -221,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     build = index_sub.add_parser("build", help="Construire l'index (incrémental, atomique).")
     build.add_argument("--quiet", action="store_true", help="Sans barre de progression.")
     index_sub.add_parser("status", help="État de l'index : unités par document, modèle, date de construction.")
+    gc = index_sub.add_parser("gc", help="Supprimer les collections remplacées dont le délai de grâce est passé.")
+    gc.add_argument("--grace-minutes", type=float, help="Délai de grâce en minutes (défaut : CPP_ASSISTANT_INDEX_GC_GRACE_S).")
     show = sub.add_parser("show", help="Afficher un article (ex. : 706-88, D15-4-4).")
     show.add_argument("ref")
     ask = sub.add_parser("ask", help="Poser une question ; la réponse cite le corpus.")

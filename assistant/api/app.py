@@ -15,6 +15,7 @@ from assistant.api.openai_routes import install_openai_routes
 from assistant.api.problems import install_handlers
 from assistant.api.routes import VERSION, health_router, router
 from assistant.api.runtime import Runtime
+from assistant.api.session import UiGuardMiddleware, login_router
 from assistant.chain import Assistant
 from assistant.settings import Settings
 
@@ -25,10 +26,10 @@ date de version, passage mot pour mot), et **outils déterministes** (pôle de l
 délais).
 
 - Authentification : `Authorization: Bearer <clé>` ou `X-API-Key: <clé>` sur `/v1` quand des clés sont configurées
-  (`GET /health` indique le mode).
+  (`GET /health` indique le mode) ; le chat (`/ui`) exige alors une session ouverte sur `/ui/login` avec une clé.
 - Erreurs : `application/problem+json` (`type`, `title`, `status`, `detail` en français).
-- Chaque réponse porte l'en-tête `X-Request-ID` (repris de la requête s'il est fourni) ; chaque requête `/v1` est
-  inscrite au journal d'audit.
+- Chaque réponse porte l'en-tête `X-Request-ID`, identifiant créé par le serveur (celui du client, s'il en envoie un,
+  est gardé à part : `X-Client-Request-ID`) ; chaque requête `/v1` est inscrite au journal d'audit.
 """
 
 TAGS = [
@@ -51,6 +52,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.start_loading()
         yield
+        runtime.audit.close()  # write what is queued before the process exits
 
     # Swagger UI and ReDoc with their assets served by the app (an intranet has no Internet, no CDN).
     app = FastAPIOffline(
@@ -66,12 +68,14 @@ def create_app(
     app.include_router(router)
     install_openai_routes(app)
     app.include_router(health_router)
+    app.include_router(login_router(runtime, runtime.signer))
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
         has_ui = any(getattr(r, "path", None) == "/ui" for r in app.routes)
         return RedirectResponse("/ui/" if has_ui else "/docs")
 
+    app.add_middleware(UiGuardMiddleware, runtime=runtime, signer=runtime.signer)  # inside the request context
     app.add_middleware(RequestContextMiddleware, audit=runtime.audit, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         # Outermost: error responses (413, 500) also carry the CORS headers, so intranet pages can read them.

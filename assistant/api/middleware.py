@@ -1,16 +1,19 @@
 """The request context: request id, body size limit, audit record, access log, catch-all for unexpected errors.
 
 A pure ASGI middleware (streaming responses pass through untouched). For every request it:
-- takes the caller's ``X-Request-ID`` (if well formed) or makes one, returns it in the response headers and puts it
-  in every log line written while the request runs (``RequestIdFilter``);
+- makes a request id (always the server's own: unique in the audit log), returns it in ``X-Request-ID`` and puts
+  it in every log line written while the request runs (``RequestIdFilter``); a caller's own ``X-Request-ID`` (if
+  well formed) is kept apart, in the audit record's ``client_request_id`` and the ``X-Client-Request-ID`` header;
 - refuses a ``/v1`` body larger than ``max_body_bytes`` with a 413 problem;
-- writes the audit record of a ``/v1`` request *before* the last byte of the response leaves, so a client that has
-  its answer can rely on the record being there;
+- hands the audit record of a ``/v1`` request to the audit writer thread and awaits its confirmation *before* the
+  last byte of the response leaves (no request thread is held: a burst does not queue writes behind answers), so a
+  client that has its answer can rely on the record being there;
 - turns an unexpected exception into a French 500 problem carrying the request id (the traceback goes to the log).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
@@ -32,6 +35,7 @@ log = logging.getLogger("assistant.api")
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 AUDITED_PREFIX = "/v1/"
+AUDIT_WAIT_S = 10.0
 
 
 class RequestIdFilter(logging.Filter):
@@ -66,12 +70,13 @@ class RequestContextMiddleware:
             return
         started = self.clock()
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and _VALID_ID.match(incoming) else new_request_id()
+        client_id = incoming if incoming and _VALID_ID.match(incoming) else None
+        request_id = new_request_id()
         token = request_id_var.set(request_id)
         path: str = scope.get("path", "")
         method: str = scope.get("method", "")
         audited = path.startswith(AUDITED_PREFIX)
-        entry = AuditEntry(request_id=request_id, route=f"{method} {path}")
+        entry = AuditEntry(request_id=request_id, route=f"{method} {path[:200]}", client_request_id=client_id)
         scope.setdefault("state", {})
         scope["state"]["request_id"] = request_id
         scope["state"]["audit"] = entry
@@ -86,17 +91,23 @@ class RequestContextMiddleware:
             audit_written = True
             latency = (self.clock() - started) * 1000
             try:
-                await anyio.to_thread.run_sync(self.audit.record, entry, status, latency)
+                with anyio.fail_after(AUDIT_WAIT_S):
+                    # shielded: a request cancelled while waiting (client gone) must not cancel its record
+                    await asyncio.shield(asyncio.wrap_future(self.audit.submit(entry, status, latency)))
             except AuditWriteError as exc:
                 log.error("%s", exc)
+            except TimeoutError:
+                log.error("enregistrement d'audit en attente depuis plus de %.0f s (écrit plus tard)", AUDIT_WAIT_S)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"x-request-id", b"x-client-request-id")]
                 headers.append((b"x-request-id", request_id.encode("latin-1")))
+                if client_id:
+                    headers.append((b"x-client-request-id", client_id.encode("latin-1")))
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 await write_audit()

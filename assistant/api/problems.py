@@ -102,8 +102,8 @@ def french_message(err: dict[str, Any]) -> str:
         "dict_type": "objet JSON attendu.",
         "model_type": "objet JSON attendu.",
         "model_attributes_type": "objet JSON attendu.",
-        "literal_error": f"valeur attendue : {ctx.get('expected', '')}.",
-        "enum": f"valeur attendue : {ctx.get('expected', '')}.",
+        "literal_error": f"valeur attendue : {_french_or(ctx.get('expected', ''))}.",
+        "enum": f"valeur attendue : {_french_or(ctx.get('expected', ''))}.",
         "extra_forbidden": "champ inconnu.",
         "json_invalid": "corps JSON invalide (syntaxe).",
         "json_type": "corps JSON attendu.",
@@ -113,6 +113,14 @@ def french_message(err: dict[str, Any]) -> str:
         "value_error": str(ctx.get("error", "valeur invalide.")),
     }
     return messages.get(kind, "valeur invalide.")
+
+
+def _french_or(expected: object) -> str:
+    """pydantic's « 'user' or 'assistant' » → « « user » ou « assistant » »."""
+    import re
+
+    text = str(expected).replace(" or ", " ou ")
+    return re.sub(r"'([^']*)'", r"« \1 »", text)
 
 
 def validation_detail(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
@@ -126,6 +134,7 @@ def validation_detail(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str,
 # -- handlers ------------------------------------------------------------------------------------------
 
 _HTTP_DETAILS = {
+    400: "Requête mal formée : en-têtes, adresse ou corps illisibles.",
     404: "Aucune ressource à cette adresse. Les routes disponibles sont listées dans /docs.",
     405: "Méthode HTTP non autorisée pour cette adresse.",
     413: "Le corps de la requête est trop volumineux.",

@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.answer import Answer
+from assistant.api.keys import match_key
 from assistant.api.problems import PROBLEM_JSON, problem_body
-from assistant.api.runtime import Runtime
+from assistant.api.runtime import AuditUnavailableError, Runtime
 from assistant.api.schemas import (
     ArticleResponse,
     AskRequest,
@@ -36,6 +37,7 @@ from assistant.api.security import Caller, authenticate, enforce_rate_limit
 from assistant.api.streams import StreamFailed, answer_stream
 from assistant.audit import AuditEntry
 from assistant.chain import Assistant
+from assistant.normalize import normalize_input, normalize_value
 from assistant.streaming import reconcile
 from assistant.tools import TOOL_IDS, run_tool, tool_catalogue
 
@@ -62,14 +64,14 @@ bearer_scheme = HTTPBearer(auto_error=False, description="Clé d'API : « Author
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="Clé d'API : « X-API-Key: <clé> ».")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_audit_entry(request: Request) -> AuditEntry:
+async def get_audit_entry(request: Request) -> AuditEntry:
     entry = getattr(request.state, "audit", None)
     if entry is None:  # app used without its middleware (never in production)
         entry = AuditEntry(request_id="-", route=f"{request.method} {request.url.path}")
@@ -86,11 +88,19 @@ def require_caller(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     x_api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Caller:
+    """The one door of /v1 (and of any route that computes): a valid key when keys are configured, failed attempts
+    throttled per address, then the caller's rate limit. Reusable as ``Depends(require_caller)`` on new routes."""
     client = request.client.host if request.client else None
-    caller = authenticate(runtime.settings.api_key_hashes, bearer.credentials if bearer else None, x_api_key, client)
+    caller = authenticate(
+        runtime.settings.api_key_hashes, bearer.credentials if bearer else None, x_api_key, client,
+        throttle=runtime.auth_throttle, limits=runtime.settings.api_key_limits,
+    )
     entry.key_id = caller.key_id
     enforce_rate_limit(runtime.limiter, caller)
     return caller
+
+
+CallerDep = Annotated[Caller, Depends(require_caller)]
 
 
 def get_assistant(runtime: RuntimeDep) -> Assistant:
@@ -105,19 +115,19 @@ health_router = APIRouter()
 # -- ask ---------------------------------------------------------------------------------------------------
 
 
-def answer_request(runtime: Runtime, body: AskRequest, entry: AuditEntry) -> AskResponse:
-    """The one code path of ``/v1/ask`` and ``/v1/ask/stream``."""
-    answer = runtime.ask(body.question, [t.model_dump() for t in body.history], entry)
+async def answer_request(runtime: Runtime, body: AskRequest, entry: AuditEntry) -> AskResponse:
+    """The one code path of ``/v1/ask`` and ``/v1/ask/stream`` (async: waits for its turn without holding a thread)."""
+    answer = await runtime.ask_async(body.question, [t.model_dump() for t in body.history], entry)
     return AskResponse.model_validate({**answer.to_dict(), "request_id": entry.request_id})
 
 
 @router.post("/ask", tags=["questions"], summary="Poser une question", responses=VALIDATION_ERROR)
-def ask(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> AskResponse:
+async def ask(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> AskResponse:
     """Répond à une question de procédure pénale à partir du corpus, avec des citations exactes (document, article ou
     section, date de version, passage mot pour mot) et, s'il y a lieu, le résultat d'un outil déterministe (délai,
     compétence). Quand le corpus ne permet pas de répondre, `refused` vaut true et la réponse l'explique.
     Les questions de suivi utilisent `history`."""
-    return answer_request(runtime, body, entry)
+    return await answer_request(runtime, body, entry)
 
 
 STREAM_EXAMPLE = (
@@ -215,15 +225,14 @@ def feedback(body: FeedbackRequest, runtime: RuntimeDep) -> FeedbackResponse:
 
 
 @router.post("/search", tags=["corpus"], summary="Chercher dans le corpus", responses=VALIDATION_ERROR)
-def search(body: SearchRequest, runtime: RuntimeDep, assistant: AssistantDep, entry: AuditDep) -> SearchResponse:
+async def search(body: SearchRequest, runtime: RuntimeDep, assistant: AssistantDep, entry: AuditDep) -> SearchResponse:
     """Recherche hybride (BM25 en français et recherche sémantique fusionnées) : les articles et sections les plus
     pertinents, texte intégral, sans réponse rédigée."""
     entry.question = body.query
-    with runtime.answer_slots:
-        hits = assistant.search.search(body.query, k=body.k)
+    hits, degraded = await runtime.search_async(body.query, body.k)
     entry.retrieved = [h.unit.unit_id for h in hits]
     catalog = assistant.catalog
-    return SearchResponse(results=[
+    return SearchResponse(degraded=degraded, results=[
         SearchResult(
             doc_id=h.unit.doc_id, doc_title=catalog.document(h.unit.doc_id).title, kind=h.unit.kind,
             article=h.unit.article, section=h.unit.section, title=h.unit.title, hierarchy=list(h.unit.hierarchy),
@@ -245,6 +254,7 @@ def get_article(
     `other_blocks`), son chemin de titres, ses notes et sa date de version. Référence inconnue : 404 avec les
     références proches."""
     catalog = assistant.catalog
+    ref = normalize_input(ref)
     unit = catalog.article(ref)
     others = [u for u in catalog.units_for_article(ref) if u.unit_id != unit.unit_id]
     return ArticleResponse(
@@ -297,6 +307,7 @@ def call_tool(
     """Exécute un outil déterministe. Le résultat porte toujours `basis` : les passages du corpus (document, article
     ou section, citation exacte) sur lesquels il repose. Argument invalide : 422 en nommant le champ ; outil
     inconnu : 404."""
+    arguments = normalize_value(arguments)
     entry.note_tool(tool_id, dict(arguments or {}))
     return run_tool(assistant.catalog, tool_id, arguments)
 
@@ -308,27 +319,47 @@ def call_tool(
     "/health", tags=["état"], summary="État du service", response_model=HealthResponse,
     responses={503: {"model": HealthResponse, "description": "Pas prêt : démarrage en cours, index absent ou erreur."}},
 )
-def health(runtime: RuntimeDep) -> HealthResponse | JSONResponse:
-    """État du service, sans authentification : prêt ou non, index chargé (modèle, date de construction, nombre
-    d'unités par document), mode d'authentification et de conservation des questions. 503 tant qu'il n'est pas prêt."""
+async def health(request: Request, runtime: RuntimeDep) -> HealthResponse | JSONResponse:
+    """État du service : prêt, dégradé (réponses sans recherche sémantique, journal d'audit en échec) ou non. Sans
+    clé, quand des clés sont configurées : seulement l'état (`status`). Avec une clé valide (ou sans clé configurée) :
+    index chargé (modèle, date de construction, unités par document), mode d'authentification, journal d'audit.
+    503 quand rien ne peut répondre (démarrage, index absent, journal d'audit obligatoire mais inaccessible)."""
+    # async: answers at once even when every worker thread is busy with a burst of questions. The key is read from
+    # the headers directly: /health needs none (no security scheme in the OpenAPI), a valid one only adds detail.
     status = runtime.status
-    state = runtime.assistant.index_state if runtime.assistant is not None else None
+    down = status not in ("ok", "degraded") or (status == "degraded" and runtime.settings.audit_required and runtime.audit_problem())
+    if down and status == "degraded":
+        status = "error"
+    code = 503 if down else 200
     keys = runtime.settings.api_key_hashes
+    authorization = request.headers.get("authorization", "")
+    presented = (authorization[7:] if authorization[:7].lower() == "bearer " else "") or request.headers.get("x-api-key")
+    if keys and not (presented and match_key(presented.strip(), keys)):
+        body_min = {"status": status}
+        return JSONResponse(body_min, status_code=code, headers={"Retry-After": "5"} if down else None)
+    state = runtime.assistant.index_state if runtime.assistant is not None else None
+    detail = runtime.status_detail
+    if status == "error" and runtime.audit_problem():
+        detail = AuditUnavailableError().args[0]
     body = HealthResponse(
         status=status,
-        detail=runtime.status_detail,
+        detail=detail,
         index=IndexInfo(
-            model=state.model, built_at=state.built_at, collection=state.collection, chunk_count=state.chunk_count,
-            unit_counts=state.unit_counts, chroma=state.chroma,
+            model=state.model, built_at=state.built_at, chunk_count=state.chunk_count, unit_counts=state.unit_counts,
         ) if state is not None else None,
         auth=AuthInfo(
             mode="api-key" if keys else "open",
-            message=(f"Clé d'API exigée sur /v1 ({len(keys)} clé(s) configurée(s))." if keys
+            message=(f"Clé d'API exigée sur /v1 et le chat ({len(keys)} clé(s) configurée(s))." if keys
                      else "Accès ouvert : aucune clé d'API n'est configurée (CPP_ASSISTANT_API_KEY_HASHES)."),
         ),
-        audit=AuditInfo(question_mode=runtime.audit.question_mode, write_failures=runtime.audit.failures),
+        audit=AuditInfo(
+            question_mode=runtime.audit.question_mode, write_failures=runtime.audit.failures,
+            backend=runtime.audit.backend, required=runtime.settings.audit_required,
+            writable=runtime.audit_problem() is None,
+        ),
+        degraded=runtime.degradations(),
         version=VERSION,
     )
-    if status != "ok":
+    if down:
         return JSONResponse(body.model_dump(mode="json"), status_code=503, headers={"Retry-After": "5"})
     return body

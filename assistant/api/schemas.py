@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from assistant.chain import MAX_QUESTION_CHARS
+from assistant.normalize import normalize_input
 
 MAX_HISTORY_TURNS = 40
 MAX_TURN_CHARS = 20_000
+MAX_CONVERSATION_CHARS = 24_000
+"""Question and history together: a follow-up cannot smuggle in more text than a few long exchanges."""
 NON_BLANK = r"\S"  # at least one visible character (blank questions are refused with a French message)
+
+
+def _normalized(value: object) -> object:
+    return normalize_input(value) if isinstance(value, str) else value
+
+
+NormalizedStr = Annotated[str, BeforeValidator(_normalized)]
+"""Text from a user: normalized (NFKC, dashes, invisible characters) before any validation or parsing."""
 
 EXAMPLE_QUESTION = "Combien de temps peut durer la garde à vue en matière de terrorisme ?"
 
@@ -19,7 +30,7 @@ class Turn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"] = Field(..., description="Auteur du message : « user » (magistrat) ou « assistant ».")
-    content: str = Field(..., max_length=MAX_TURN_CHARS, description="Texte du message.")
+    content: NormalizedStr = Field(..., max_length=MAX_TURN_CHARS, description="Texte du message.")
 
 
 class AskRequest(BaseModel):
@@ -41,15 +52,28 @@ class AskRequest(BaseModel):
         },
     )
 
-    question: str = Field(
+    question: NormalizedStr = Field(
         ..., min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NON_BLANK,
         description=f"La question, en français ({MAX_QUESTION_CHARS} caractères au plus, non vide).",
         examples=[EXAMPLE_QUESTION],
     )
     history: list[Turn] = Field(
         default_factory=list, max_length=MAX_HISTORY_TURNS,
-        description="Messages précédents de la conversation, du plus ancien au plus récent (facultatif).",
+        description=(
+            "Messages précédents de la conversation, du plus ancien au plus récent (facultatif) ; question et historique "
+            f"totalisent {MAX_CONVERSATION_CHARS} caractères au plus."
+        ),
     )
+
+    @model_validator(mode="after")
+    def _bounded_conversation(self) -> AskRequest:
+        total = len(self.question) + sum(len(t.content) for t in self.history)
+        if total > MAX_CONVERSATION_CHARS:
+            raise ValueError(
+                f"la conversation est trop longue ({total} caractères pour la question et l'historique ; "
+                f"{MAX_CONVERSATION_CHARS} au plus) : commencez une nouvelle conversation."
+            )
+        return self
 
 
 class SearchRequest(BaseModel):
@@ -59,7 +83,7 @@ class SearchRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"query": "prolongation de la garde à vue terrorisme", "k": 5}]}
     )
 
-    query: str = Field(
+    query: NormalizedStr = Field(
         ..., min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NON_BLANK,
         description="Les mots ou la question à chercher.", examples=["prolongation de la garde à vue terrorisme"],
     )
@@ -133,6 +157,7 @@ class SearchResult(BaseModel):
 
 class SearchResponse(BaseModel):
     results: list[SearchResult]
+    degraded: str | None = Field(None, description="Pourquoi la recherche a été faite en mode dégradé (sans recherche sémantique), sinon null.")
 
 
 class OtherBlock(BaseModel):
@@ -183,10 +208,8 @@ class ToolsResponse(BaseModel):
 class IndexInfo(BaseModel):
     model: str
     built_at: str
-    collection: str
     chunk_count: int
     unit_counts: dict[str, int] = Field(default_factory=dict)
-    chroma: str = "embedded"
 
 
 class AuthInfo(BaseModel):
@@ -197,17 +220,25 @@ class AuthInfo(BaseModel):
 class AuditInfo(BaseModel):
     question_mode: Literal["stored", "hashed", "omitted"]
     write_failures: int = Field(0, description="Écritures du journal d'audit qui ont échoué depuis le démarrage.")
+    backend: Literal["sqlite", "postgresql"] = Field("sqlite", description="Où sont écrits les enregistrements.")
+    required: bool = Field(False, description="Journal obligatoire : le service refuse de répondre s'il ne peut pas écrire.")
+    writable: bool = Field(True, description="false : les enregistrements ne peuvent pas être écrits en ce moment.")
 
 
 class HealthResponse(BaseModel):
-    status: Literal["ok", "starting", "index absent", "error"] = Field(
-        ..., description="« ok » : prêt ; « starting » : chargement en cours ; « index absent » : index à construire ; « error »."
+    status: Literal["ok", "degraded", "starting", "index absent", "error"] = Field(
+        ..., description=(
+            "« ok » : prêt ; « degraded » : répond, mais en mode dégradé (voir `degraded`) ; « starting » : chargement en "
+            "cours ; « index absent » : index à construire ; « error ». Sans clé (quand des clés sont configurées), "
+            "seul ce champ est renvoyé."
+        ),
     )
-    detail: str = Field(..., description="État en une phrase.")
+    detail: str | None = Field(None, description="État en une phrase.")
     index: IndexInfo | None = None
-    auth: AuthInfo
-    audit: AuditInfo
-    version: str
+    auth: AuthInfo | None = None
+    audit: AuditInfo | None = None
+    degraded: list[str] = Field(default_factory=list, description="Ce qui ne fonctionne pas alors que le service répond (mode dégradé).")
+    version: str | None = None
 
 
 class Problem(BaseModel):

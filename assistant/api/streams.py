@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.answer import Answer
-from assistant.api.runtime import Runtime
+from assistant.api.runtime import DEGRADED_NOTE, Runtime
 from assistant.audit import AuditEntry
 from assistant.errors import AssistantError
+from assistant.resilience import degradation_scope
 from assistant.streaming import stream_answer
 
 log = logging.getLogger("assistant.api")
@@ -33,13 +34,17 @@ class StreamFailed(Exception):
 def answer_stream(runtime: Runtime, question: str, history: list[dict[str, Any]], entry: AuditEntry) -> Iterator[str | Answer]:
     """Deltas then the ``Answer``, within the concurrency limit; raises ``AssistantError`` before the first item,
     ``StreamFailed`` after."""
+    question, history = runtime.bounded_input(question, history)
     assistant = runtime.require_assistant()
     entry.question = question
 
     def items() -> Iterator[str | Answer]:
-        with runtime.answer_slots:
+        with runtime.answer_slots, degradation_scope() as degradation:
             for item in stream_answer(assistant, question, history):
                 if isinstance(item, Answer):
+                    if degradation.summary:
+                        item.degraded = degradation.summary
+                        item.answer += DEGRADED_NOTE
                     entry.note_answer(question, item)
                 yield item
 

@@ -68,11 +68,15 @@ def run_tool(catalog: Catalog, tool_id: str, arguments: dict[str, Any] | None) -
     if not isinstance(arguments, dict):
         raise InvalidToolInputError("arguments", "un objet JSON {nom: valeur} est attendu.")
     arguments = validate_arguments(ARGS_MODELS[tool_id], arguments)
-    if tool_id == POLE_INSTRUCTION:
-        return run_pole_instruction(catalog, arguments)
-    if tool_id == JURIDICTION_SPECIALISEE:
-        return run_juridiction_specialisee(arguments)
-    return run_delai(arguments, catalog)
+    try:
+        if tool_id == POLE_INSTRUCTION:
+            return run_pole_instruction(catalog, arguments)
+        if tool_id == JURIDICTION_SPECIALISEE:
+            return run_juridiction_specialisee(arguments)
+        return run_delai(arguments, catalog)
+    except (OverflowError, ValueError, TypeError) as exc:  # no raw exception escapes a tool: a French 422, field named
+        field = "start" if tool_id == DELAI else "arguments"
+        raise InvalidToolInputError(field, "valeur hors de la plage calculable ou mal formée.") from exc
 
 
 def tool_catalogue(catalog: Catalog) -> list[dict[str, Any]]:

@@ -69,12 +69,31 @@ def _attach_paris(naive: datetime, field_name: str) -> tuple[datetime, list[str]
     return aware, warnings
 
 
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+"""Starts outside these years are refused (a French 422 naming the field): every rule's arithmetic stays in range."""
+
+
 def parse_start(value: object, field_name: str = "start") -> StartInstant:
     """Parse a start given as an ISO 8601 string or a French date ("23 octobre 2026 à 10h", "05/05/2026 09:30").
 
     The year must be written out: relative dates ("hier", "demain") are refused, since a deadline must not
-    depend on the day the question is asked.
+    depend on the day the question is asked. Only years ``MIN_YEAR`` to ``MAX_YEAR`` are accepted.
     """
+    try:
+        start = _parse_start(value, field_name)
+    except (OverflowError, ValueError):  # a date library failing on an extreme value: never a 500
+        raise InvalidToolInputError(field_name, _out_of_range()) from None
+    if not MIN_YEAR <= start.at.year <= MAX_YEAR:
+        raise InvalidToolInputError(field_name, _out_of_range())
+    return start
+
+
+def _out_of_range() -> str:
+    return f"date hors de la plage acceptée (années {MIN_YEAR} à {MAX_YEAR})."
+
+
+def _parse_start(value: object, field_name: str) -> StartInstant:
     if isinstance(value, datetime):
         text = value.isoformat()
     elif isinstance(value, date):
