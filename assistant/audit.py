@@ -91,6 +91,9 @@ _JSON_COLUMNS = {"retrieved", "cited", "tool_calls", "citations"}
 _TABLES = {"audit": AUDIT_COLUMNS, "feedback": FEEDBACK_COLUMNS}
 
 
+_FEEDBACK_LOCK = threading.Lock()
+
+
 class AuditWriteError(AssistantError):
     """The audit log or the feedback store could not be written (disk full, read-only, locked too long)."""
 
@@ -442,36 +445,31 @@ class AuditLog:
         if rating not in ("up", "down"):
             raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
         text = None if comment is None else (comment.strip() or None)
-        try:
-            with self._lock:
-                self._ensure_schema()
-                with self._connect() as conn:
-                    conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        row = conn.execute("SELECT id FROM feedback WHERE request_id = ? ORDER BY id LIMIT 1", (request_id,)).fetchone()
-                        if row is not None:
-                            conn.execute(
-                                "UPDATE feedback SET rating = ?, comment = CASE WHEN ? THEN ? ELSE comment END, updated_at = ?, "
-                                "source = ? WHERE id = ?",
-                                (rating, comment is not None, text, now_iso(), source, row[0]),
-                            )
-                        else:
-                            conn.execute(
-                                "INSERT INTO feedback (ts, request_id, source, rating, comment, question, question_mode, answer, "
-                                "refused, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                (
-                                    now_iso(), request_id, source, rating, text, protect_question(question, self.question_mode),
-                                    self.question_mode, answer, None if refused is None else int(refused), _dumps(citations or []),
-                                ),
-                            )
-                        conn.execute("COMMIT")
-                    except BaseException:
-                        conn.execute("ROLLBACK")
-                        raise
-                    return row is not None
-        except (sqlite3.Error, OSError) as exc:
-            self.failures += 1
-            raise AuditWriteError(f"L'avis n'a pas pu être enregistré dans {self.path} : {exc}.") from exc
+        with _FEEDBACK_LOCK:  # one rating per answer: read-then-write serialized in this process
+            try:
+                found = self.store.select("SELECT id FROM feedback WHERE request_id = ? ORDER BY id LIMIT 1", (request_id,))
+            except self.store.errors as exc:
+                self.failures += 1
+                log.error("L'avis n'a pas pu être enregistré : %s", exc)
+                raise AuditWriteError("L'avis n'a pas pu être enregistré (base indisponible).") from exc
+            if found:
+                if comment is None:
+                    self._write("UPDATE feedback SET rating = ?, updated_at = ?, source = ? WHERE id = ?",
+                                (rating, now_iso(), source, found[0][0]), "L'avis")
+                else:
+                    self._write("UPDATE feedback SET rating = ?, comment = ?, updated_at = ?, source = ? WHERE id = ?",
+                                (rating, text, now_iso(), source, found[0][0]), "L'avis")
+                return True
+            self._write(
+                "INSERT INTO feedback (ts, request_id, source, rating, comment, question, question_mode, answer, refused, "
+                "citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    now_iso(), request_id, source, rating, text, protect_question(question, self.question_mode),
+                    self.question_mode, answer, None if refused is None else int(refused), _dumps(citations or []),
+                ),
+                "L'avis",
+            )
+            return False
 
     # -- reads -----------------------------------------------------------------------------------
 

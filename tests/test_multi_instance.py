@@ -130,12 +130,14 @@ def test_the_rate_limit_is_shared_by_both_instances(cluster: tuple[list[str], st
 def test_feedback_and_export_in_postgresql(cluster: tuple[list[str], str]) -> None:
     _, pg_url = cluster
     log = AuditLog(store=PostgresStore(pg_url), question_mode="stored")
-    feedback_id = log.add_feedback(
-        request_id="r-1", rating="down", answer="Le pôle est Agen.", citations=[{"article": "D15-4-4"}],
+    assert log.save_feedback(
+        request_id="r-1", rating="up", answer="Le pôle est Agen.", citations=[{"article": "D15-4-4"}],
         question="=Pôle d'Auch ?", refused=False,
-    )
-    log.set_feedback_comment(feedback_id, "Il manque la cour d'appel.")
-    (row,) = [r for r in log.rows("feedback") if r["id"] == feedback_id]
+    ) is False
+    # A new rating replaces the first in place (one rating per answer), and a comment is added to it.
+    assert log.save_feedback(request_id="r-1", rating="down", comment="Il manque la cour d'appel.") is True
+    (row,) = [r for r in log.rows("feedback") if r["request_id"] == "r-1"]
+    assert row["rating"] == "down" and row["updated_at"]
     assert row["comment"] == "Il manque la cour d'appel." and row["citations"] == [{"article": "D15-4-4"}]
     out = io.StringIO()
     assert log.export(out, "csv", "feedback") >= 1

@@ -25,7 +25,8 @@ from assistant.api.keys import hash_key
 from assistant.api.runtime import Runtime
 from assistant.audit import AuditEntry, AuditLog, csv_safe
 from assistant.catalog import Catalog
-from assistant.chain import Assistant, load_assistant
+from assistant.chain import Assistant
+from assistant.compose import load_assistant
 from assistant.errors import AssistantError
 from assistant.normalize import normalize_input
 from assistant.settings import Settings

@@ -178,7 +178,7 @@ class Runtime:
             self._reloading.start()
 
     def _reload(self, signature: tuple[int, int, int]) -> None:
-        from assistant.chain import load_assistant
+        from assistant.compose import load_assistant
 
         current = self._assistant
         started = time.perf_counter()
