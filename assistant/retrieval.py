@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -198,11 +198,13 @@ class HybridSearch:
     def dense(self, query: str, k: int) -> list[tuple[Unit, float, str]]:
         if self.collection is None or self.embeddings is None:
             return []
-        res = self.collection.query(
-            query_embeddings=[self.embeddings.embed_query(lexical_query(query))], n_results=k, include=["metadatas", "distances", "documents"]
-        )
+        query_vectors: list[Sequence[float]] = [self.embeddings.embed_query(lexical_query(query))]
+        res = self.collection.query(query_embeddings=query_vectors, n_results=k, include=["metadatas", "distances", "documents"])
+        metadatas, distances, documents = res["metadatas"], res["distances"], res["documents"]
+        if metadatas is None or distances is None or documents is None:
+            raise RuntimeError("Chroma n'a pas renvoyé les champs demandés (metadatas, distances, documents).")
         seen: dict[str, tuple[float, str]] = {}
-        for meta, dist, text in zip(res["metadatas"][0], res["distances"][0], res["documents"][0], strict=True):
+        for meta, dist, text in zip(metadatas[0], distances[0], documents[0], strict=True):
             uid = str(meta["unit_id"])
             if uid in self._index_of and uid not in seen:
                 seen[uid] = (1.0 - float(dist), text)

@@ -17,9 +17,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.verbatim import CorpusText
+
+if TYPE_CHECKING:
+    from assistant.chain import Assistant
 
 Asker = Callable[[str, list[dict[str, str]]], dict[str, Any]]
 
@@ -285,6 +288,11 @@ def markdown(report: dict[str, Any]) -> str:
 
 MAX_RETRIES_429 = 20
 MAX_RETRY_AFTER_S = 120.0
+
+
+def in_process_asker(assistant: Assistant) -> Asker:
+    """Ask ``assistant`` directly, in this process."""
+    return lambda question, history: assistant.ask(question, history).to_dict()
 
 
 def api_asker(

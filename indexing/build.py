@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,9 +121,10 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbeddings | No
     )
     for start in tqdm(range(0, len(chunks), WRITE_BATCH), desc="Écriture dans Chroma", disable=not progress):
         batch = chunks[start : start + WRITE_BATCH]
+        batch_vectors: list[Sequence[float]] = [vectors[c.chunk_id] for c in batch]
         collection.add(
             ids=[c.chunk_id for c in batch],
-            embeddings=[vectors[c.chunk_id] for c in batch],
+            embeddings=batch_vectors,
             documents=[c.body for c in batch],
             metadatas=[c.metadata() for c in batch],
         )

@@ -110,7 +110,7 @@ def align(bullets: list[str], toc: list[TocArticle]) -> list[int | None]:
     result: list[int | None] = [None] * n
     i, j = n, m
     while i > 0:
-        how = move[i, j] if j > 0 else 1
+        how = int(move[i, j]) if j > 0 else 1
         if how == 0:
             result[i - 1] = j - 1
             i, j = i - 1, j - 1
