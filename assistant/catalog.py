@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,7 +140,3 @@ class Catalog:
             units=[Unit.from_dict(u) for u in payload["units"]],
             poles=[PoleRow.from_dict(p) for p in payload["poles"]],
         )
-
-
-def live_units(units: Iterable[Unit]) -> list[Unit]:
-    return [u for u in units if not u.abrogated]

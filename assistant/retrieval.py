@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -360,7 +360,3 @@ class HybridRetriever(BaseRetriever):
             doc.metadata |= {"doc_title": title, "reference": citation.label()}
             docs.append(doc)
         return docs
-
-
-def hits_units(hits: Iterable[Hit]) -> list[str]:
-    return [h.unit.unit_id for h in hits]

@@ -112,11 +112,6 @@ def _de(name: str) -> str:
     return f"d'{name}" if fold(name)[:1] in "aeiouyh" else f"de {name}"
 
 
-def holidays_of(subdivision: str | None, year: int) -> dict[date, str]:
-    """The public holidays of a year for a subdivision of ``holidays.France`` (None = national), names in French."""
-    return dict(_holidays(subdivision, year))
-
-
 @lru_cache(maxsize=256)
 def _holidays(subdivision: str | None, year: int) -> tuple[tuple[date, str], ...]:
     import holidays

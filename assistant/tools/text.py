@@ -30,10 +30,3 @@ def fold(text: str) -> str:
 def contains_quote(haystack: str, quote: str) -> bool:
     """True when ``quote`` is a substring of ``haystack`` once whitespace, apostrophes and dashes are normalized."""
     return normalize_ws(quote) in normalize_ws(haystack)
-
-
-def quote_span(haystack: str, quote: str) -> tuple[int, int] | None:
-    """Span of ``quote`` in the whitespace-normalized ``haystack`` (offsets in the normalized text), or None."""
-    h, q = normalize_ws(haystack), normalize_ws(quote)
-    start = h.find(q)
-    return None if start < 0 else (start, start + len(q))
