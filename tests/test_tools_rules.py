@@ -13,6 +13,8 @@ from assistant.tools.poles import POLE_INTRO
 from assistant.tools.rules import (
     RULES_DIR,
     Basis,
+    RuleDataError,
+    _basis,
     load_delai_rules,
     load_matters,
     unit_for_basis,
@@ -54,8 +56,14 @@ def test_no_basis_cites_a_repealed_block(catalog: Catalog) -> None:
 
 def test_quotes_are_single_clauses() -> None:
     for where, basis in _all_delai_basis() + _all_matter_basis():
-        assert "\n" not in basis.quote, where
         assert len(basis.quote) <= 450, f"{where}: citation trop longue ({len(basis.quote)} caractères)"
+
+
+def test_a_quote_with_a_line_break_is_rejected_at_load() -> None:
+    """The loader refuses a multi-line quote (a quote is one clause), so no loaded basis can hold one."""
+    raw = {"doc_id": "cpp-legislatif-l4", "article": "63", "quote": "La garde à vue\nest décidée"}
+    with pytest.raises(RuleDataError, match="saut de ligne"):
+        _basis(raw, "essai")
 
 
 def test_a_changed_wording_fails_loudly(catalog: Catalog) -> None:

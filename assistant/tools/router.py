@@ -32,9 +32,6 @@ class ToolCall:
     name: str
     arguments: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "arguments": dict(self.arguments)}
-
 
 # Specialised pôles that are matters of ``juridiction-specialisee``, not the pôle de l'instruction of D15-4-4.
 _SPECIALISED_POLE = re.compile(
