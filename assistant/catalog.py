@@ -112,7 +112,7 @@ class Catalog:
         lists it refers to (706-88 covers drug trafficking through the 3° of 706-73)."""
         cache = self.__dict__.setdefault("_scope", {})
         if unit.unit_id not in cache:
-            from assistant.tools.text import fold
+            from assistant.text import fold
 
             parts = [unit.title, " ".join(unit.hierarchy), unit.text]
             if unit.kind == "circulaire":

@@ -20,10 +20,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.catalog import Catalog
-from assistant.french import expand_abbreviations, fold_accents, tokenize
+from assistant.french import expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
 from assistant.references import referenced_articles
-from assistant.tools.text import fold
+from assistant.text import MONTHS_PATTERN, fold, fold_accents
 from assistant.vocabulary import vocabulary
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ REPEAL_RE = re.compile(r"abrog|en vigueur|toujours (applicable|valable)|ancienne
 
 
 _DATE_TIME_RE = re.compile(
-    r"\b\d{1,2}(?:er)?\s+(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre)"
+    rf"\b\d{{1,2}}(?:er)?\s+(?:{MONTHS_PATTERN})"
     r"(?:\s+\d{4})?|\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b(?:19|20)\d{2}\b",
     re.I,
 )

@@ -34,9 +34,10 @@ import collections
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
+
+from assistant.text import ARTICLE_NUMBER, MONTHS_PATTERN, strip_accents
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -52,10 +53,9 @@ CIRC_DOCS = {
     "circ-2026-04-13-donnees-fournisseurs": "circulaire_2026-04-13_donnees_fournisseurs_services.md",
     "circ-2025-etrangers-detenus": "circulaire_2025_etrangers_detenus_eloignement.txt",
 }
-ARTICLE_RE = re.compile(r"^D?\d+(?:-\d+)*$")
+ARTICLE_RE = re.compile(rf"^D?{ARTICLE_NUMBER}$")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
-COMPUTED_RE = re.compile(rf"(\d{{1,2}}(er)?\W{{0,4}}({MONTHS})\W{{0,4}}20\d\d)|(\d{{1,2}}\W{{0,6}}h)|(\d\d:\d\d)|(/20\d\d)", re.I)
+COMPUTED_RE = re.compile(rf"(\d{{1,2}}(er)?\W{{0,4}}({MONTHS_PATTERN})\W{{0,4}}20\d\d)|(\d{{1,2}}\W{{0,6}}h)|(\d\d:\d\d)|(/20\d\d)", re.I)
 
 
 def norm_ws(text: str) -> str:
@@ -64,8 +64,7 @@ def norm_ws(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, apostrophes unified: for fuzzy comparisons only."""
-    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return strip_accents(text.replace("\u2019", "'")).lower()
 
 
 # --------------------------------------------------------------------------------------------

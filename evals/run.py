@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.text import ARTICLE_NUMBER
 from assistant.verbatim import CorpusText
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def evaluate(
     return records
 
 
-_OTHER_CODE_AFTER = re.compile(r"^(?:\s*(?:,|et|à)\s*(?:[LRD]\.?\s*)?\d+(?:-\d+)*)*\s+(?:du|de la|de l.)\s+(code|loi|ordonnance|décret|convention|règlement|statut)\b(?!\s+de\s+procédure\s+pénale)", re.I)
+_OTHER_CODE_AFTER = re.compile(rf"^(?:\s*(?:,|et|à)\s*(?:[LRD]\.?\s*)?{ARTICLE_NUMBER})*\s+(?:du|de la|de l.)\s+(code|loi|ordonnance|décret|convention|règlement|statut)\b(?!\s+de\s+procédure\s+pénale)", re.I)
 
 
 def other_code_labelled_cpp(citations: list[dict[str, Any]]) -> list[str]:

@@ -19,10 +19,10 @@ from rapidfuzz import fuzz, process
 
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
+from assistant.text import fold
 from assistant.tools import dates
 from assistant.tools.places import NATIONAL, Calendar, calendar_for
 from assistant.tools.rules import DelaiRule, Milestone, RuleOption, load_delai_rules
-from assistant.tools.text import fold
 
 KIND_LABELS = {
     "limite": "au plus tard",

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
+from assistant.text import fold
 from assistant.tools.poles import _index, city_key, lookup_tribunal
-from assistant.tools.text import fold
 
 DATA_FILE = Path(__file__).parent / "rules" / "departements.toml"
 _DEPT_PREFIX = re.compile(r"^(?:le |la |les |l )?(?:departement|dept|dpt)(?: (?:de la|de l|des|du|de|d))? ")
