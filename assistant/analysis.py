@@ -22,7 +22,7 @@ from typing import Literal, cast
 
 from assistant.french import expand_abbreviations
 from assistant.references import find_references
-from assistant.tools.text import fold
+from assistant.text import fold
 from assistant.vocabulary import OutOfScopeTopic, vocabulary
 
 AnswerKind = Literal["text", "status", "list", "competence", "duration", "authority", "conditions", "possibility", "rule"]

@@ -33,9 +33,6 @@ class Answer:
     summary: str | None = None  # the « Réponse » line: plain text with its pinpoint reference; None when refused
     degraded: str | None = None  # why the answer was computed in a degraded mode, else None
 
-    def cited_articles(self) -> list[str]:
-        return [c.article for c in self.citations if c.article and c.role == "source"]
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.answer,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,7 +112,7 @@ class Catalog:
         lists it refers to (706-88 covers drug trafficking through the 3° of 706-73)."""
         cache = self.__dict__.setdefault("_scope", {})
         if unit.unit_id not in cache:
-            from assistant.tools.text import fold
+            from assistant.text import fold
 
             parts = [unit.title, " ".join(unit.hierarchy), unit.text]
             if unit.kind == "circulaire":
@@ -141,7 +140,3 @@ class Catalog:
             units=[Unit.from_dict(u) for u in payload["units"]],
             poles=[PoleRow.from_dict(p) for p in payload["poles"]],
         )
-
-
-def live_units(units: Iterable[Unit]) -> list[Unit]:
-    return [u for u in units if not u.abrogated]

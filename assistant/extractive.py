@@ -35,8 +35,8 @@ from assistant.grounding import (
 )
 from assistant.models import Citation, Unit
 from assistant.retrieval import Hit
+from assistant.text import fold
 from assistant.tools.router import ToolCall, describe_result, tool_headline
-from assistant.tools.text import fold
 from assistant.verbatim import CorpusText
 from assistant.vocabulary import vocabulary
 

@@ -14,7 +14,7 @@ import re
 
 from assistant.analysis import QuestionAnalysis, analyze
 from assistant.french import content_terms, expand_abbreviations
-from assistant.tools.text import fold
+from assistant.text import fold
 from assistant.vocabulary import vocabulary
 
 FOLLOW_UP_RE = re.compile(

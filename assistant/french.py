@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
 
+from assistant.text import fold_accents
 from assistant.vocabulary import vocabulary
 
 # Determiners, pronouns, auxiliaries and question words: they carry no legal meaning in a question.
@@ -28,7 +28,6 @@ STOP_WORDS = frozenset(
 )
 
 _ELISION_RE = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.I)
-_ARTICLE_RE = re.compile(r"\b(?:([RDA])\s?\.?\s?)?(\d{2,3}(?:-\d+)+|\d{1,3})\b", re.I)
 _TOKEN_RE = re.compile(r"[a-z]\d+(?:-\d+)*|\d+(?:-\d+)*|[a-z]+")
 _stemmer = snowballstemmer.stemmer("french")
 
@@ -44,11 +43,6 @@ def expand_abbreviations(text: str) -> str:
     """Append the long form after each abbreviation or everyday word: « GAV » → « GAV (garde à vue) »."""
     text = _ABBREV_RE.sub(lambda m: f"{m.group(0)} ({ABBREVIATIONS[m.group(0).lower()]})", text)
     return _THESAURUS_RE.sub(lambda m: f"{m.group(0)} ({THESAURUS[m.group(0).lower()]})", text)
-
-
-def fold_accents(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).replace("œ", "oe").replace("æ", "ae")
 
 
 def _join_article_numbers(text: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from assistant.normalize import normalize_input
+from assistant.text import ARTICLE_NUMBER, MONTHS_FR
 
 Kind = Literal["code", "circulaire"]
 
@@ -182,17 +183,11 @@ class Citation:
         return d
 
 
-_MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)
-
-
 def format_date_fr(iso: str) -> str:
     """``2022-08-15`` → ``15 août 2022``."""
     y, m, d = (int(p) for p in iso.split("-"))
     day = "1er" if d == 1 else str(d)
-    return f"{day} {_MONTHS_FR[m - 1]} {y}"
+    return f"{day} {MONTHS_FR[m - 1]} {y}"
 
 
 def format_date_num(iso: str) -> str:
@@ -201,7 +196,7 @@ def format_date_num(iso: str) -> str:
     return f"{d}/{m}/{y}"
 
 
-_REF_RE = re.compile(r"^(?:art(?:icle)?\.?\s*)?(?P<letter>[RDA])?\.?\s*(?P<num>\d+(?:-\d+)*)(?:\s*(?:du\s+)?(?:CPP|code de procédure pénale))?$", re.I)
+_REF_RE = re.compile(r"^(?:art(?:icle)?\.?\s*)?(?P<letter>[RDA])?\.?\s*(?P<num>" + ARTICLE_NUMBER + r")(?:\s*(?:du\s+)?(?:CPP|code de procédure pénale))?$", re.I)
 
 
 def normalize_article_ref(ref: str) -> str | None:
@@ -220,7 +215,7 @@ def normalize_article_ref(ref: str) -> str | None:
 
 def article_sort_key(article: str) -> tuple[str, tuple[int, ...]]:
     """Order article numbers as the code does: ``706-9`` < ``706-10``; letter prefix first."""
-    m = re.match(r"^([A-Z]?)(\d+(?:-\d+)*)$", article)
+    m = re.match(rf"^([A-Z]?)({ARTICLE_NUMBER})$", article)
     if not m:
         return ("~", ())
     return (m.group(1), tuple(int(p) for p in m.group(2).split("-")))

@@ -10,17 +10,18 @@ import re
 from dataclasses import dataclass
 
 from assistant.models import normalize_article_ref
+from assistant.text import ARTICLE_NUMBER
 
 # "article 706-88", "art. D. 15-4-4", "l'article 695-11", "706-88 CPP", "D15-4-4", "L. 512-2": explicit references.
 ARTICLE_REF_RE = re.compile(
-    r"(?:\bart(?:icle|\.)?s?\s+(?P<a>[LRDA]\s?\.?\s?\d+(?:-\d+)*|\d+(?:-\d+)*))"
+    rf"(?:\bart(?:icle|\.)?s?\s+(?P<a>[LRDA]\s?\.?\s?{ARTICLE_NUMBER}|{ARTICLE_NUMBER}))"
     r"|(?P<b>\b[LRDA]\s?\.?\s?\d+(?:-\d+)+\b)"
     r"|(?P<c>(?<![\d-])\d{3}(?:-\d+)+\b)",
     re.I,
 )
 # What may follow a reference before the name of its text: other numbers of the same list, an alinéa, a paragraph.
 _LIST_TAIL = re.compile(
-    r"(?:\s*(?:,|et|à|ou)\s*(?:(?:[LRDA]\s?\.?\s?)?\d+(?:-\d+)*(?:\s*(?:bis|ter|quater))?)"
+    rf"(?:\s*(?:,|et|à|ou)\s*(?:(?:[LRDA]\s?\.?\s?)?{ARTICLE_NUMBER}(?:\s*(?:bis|ter|quater))?)"
     r"|\s*,?\s*(?:[IVX]+|\d+°|(?:premier|deuxième|troisième|quatrième|dernier)\s+alinéa|al\.\s*\d+))*",
     re.I,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +20,11 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.catalog import Catalog
-from assistant.french import expand_abbreviations, fold_accents, tokenize
+from assistant.french import expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
 from assistant.references import referenced_articles
 from assistant.resilience import ChromaUnavailable, call_chroma
-from assistant.tools.text import fold
+from assistant.text import MONTHS_PATTERN, fold, fold_accents
 from assistant.vocabulary import vocabulary
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ REPEAL_RE = re.compile(r"abrog|en vigueur|toujours (applicable|valable)|ancienne
 
 
 _DATE_TIME_RE = re.compile(
-    r"\b\d{1,2}(?:er)?\s+(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre)"
+    rf"\b\d{{1,2}}(?:er)?\s+(?:{MONTHS_PATTERN})"
     r"(?:\s+\d{4})?|\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b(?:19|20)\d{2}\b",
     re.I,
 )
@@ -199,16 +199,19 @@ class HybridSearch:
     def dense(self, query: str, k: int) -> list[tuple[Unit, float, str]]:
         if self.collection is None or self.embeddings is None:
             return []
-        embedding = self.embeddings.embed_query(lexical_query(query))
+        query_vectors: list[Sequence[float]] = [self.embeddings.embed_query(lexical_query(query))]
         collection = self.collection
         try:  # Chroma down or frozen: no dense hits, the answer is flagged degraded (assistant.resilience)
             res: Any = call_chroma(lambda: collection.query(
-                query_embeddings=[embedding], n_results=k, include=["metadatas", "distances", "documents"],  # type: ignore[arg-type]
+                query_embeddings=query_vectors, n_results=k, include=["metadatas", "distances", "documents"],
             ))
         except ChromaUnavailable:
             return []
+        metadatas, distances, documents = res["metadatas"], res["distances"], res["documents"]
+        if metadatas is None or distances is None or documents is None:
+            raise RuntimeError("Chroma n'a pas renvoyé les champs demandés (metadatas, distances, documents).")
         seen: dict[str, tuple[float, str]] = {}
-        for meta, dist, text in zip(res["metadatas"][0], res["distances"][0], res["documents"][0], strict=True):
+        for meta, dist, text in zip(metadatas[0], distances[0], documents[0], strict=True):
             uid = str(meta["unit_id"])
             if uid in self._index_of and uid not in seen:
                 seen[uid] = (1.0 - float(dist), text)
@@ -364,7 +367,3 @@ class HybridRetriever(BaseRetriever):
             doc.metadata |= {"doc_title": title, "reference": citation.label()}
             docs.append(doc)
         return docs
-
-
-def hits_units(hits: Iterable[Hit]) -> list[str]:
-    return [h.unit.unit_id for h in hits]

@@ -236,7 +236,3 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
-
-    @property
-    def builds_dir(self) -> Path:
-        return self.data_dir / "builds"

@@ -1,6 +1,7 @@
 """Is a quote verbatim in the corpus? Compared up to whitespace and Markdown markup (bold, ``[text](#)`` links).
 
-Used by the LLM generator's checks, the evaluation runner and the tests: the one definition of "verbatim".
+Used by the LLM generator's checks, the evaluation runner, the tools' bases (``contains_quote``), the chat's
+highlighting (``find_quote``) and the tests: the one definition of "verbatim".
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant.models import DocumentInfo
+from assistant.text import normalize_ws
 
 _LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _WS_RE = re.compile(r"\s+")
@@ -19,6 +21,22 @@ def match_key(text: str) -> str:
     """The comparison form: Markdown links reduced to their text, ``*`` removed, all whitespace removed."""
     text = _LINK_RE.sub(r"\1", text).replace("*", "")
     return _WS_RE.sub("", text)
+
+
+def contains_quote(haystack: str, quote: str) -> bool:
+    """True when ``quote`` is a substring of ``haystack`` once whitespace, apostrophes and dashes are normalized: a
+    tool's basis quoted from one unit's text (``Unit.text`` is already plain, no Markdown)."""
+    return normalize_ws(quote) in normalize_ws(haystack)
+
+
+def find_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """Where ``quote`` occurs in ``text``, its words separated by any whitespace (a line break in the source counts
+    as a space): the span to highlight, or None when the quote (or an empty one) is not there."""
+    words = quote.split()
+    if not words:
+        return None
+    m = re.search(r"\s+".join(re.escape(w) for w in words), text)
+    return (m.start(), m.end()) if m else None
 
 
 class CorpusText:

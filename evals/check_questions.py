@@ -34,9 +34,11 @@ import collections
 import json
 import re
 import sys
-import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from assistant.text import ARTICLE_NUMBER, MONTHS_PATTERN, strip_accents
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -52,10 +54,9 @@ CIRC_DOCS = {
     "circ-2026-04-13-donnees-fournisseurs": "circulaire_2026-04-13_donnees_fournisseurs_services.md",
     "circ-2025-etrangers-detenus": "circulaire_2025_etrangers_detenus_eloignement.txt",
 }
-ARTICLE_RE = re.compile(r"^D?\d+(?:-\d+)*$")
+ARTICLE_RE = re.compile(rf"^D?{ARTICLE_NUMBER}$")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
-COMPUTED_RE = re.compile(rf"(\d{{1,2}}(er)?\W{{0,4}}({MONTHS})\W{{0,4}}20\d\d)|(\d{{1,2}}\W{{0,6}}h)|(\d\d:\d\d)|(/20\d\d)", re.I)
+COMPUTED_RE = re.compile(rf"(\d{{1,2}}(er)?\W{{0,4}}({MONTHS_PATTERN})\W{{0,4}}20\d\d)|(\d{{1,2}}\W{{0,6}}h)|(\d\d:\d\d)|(/20\d\d)", re.I)
 
 
 def norm_ws(text: str) -> str:
@@ -64,8 +65,7 @@ def norm_ws(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, apostrophes unified: for fuzzy comparisons only."""
-    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return strip_accents(text.replace("\u2019", "'")).lower()
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,8 +139,26 @@ def align(units: list[dict], toc: list[dict]) -> None:
             if row[j - 1] + gap > best:
                 best, how = row[j - 1] + gap, "l"
             row[j], back[i][j] = best, how
+    pairs = _pair_lone_gaps(_traceback(back, n, m))
+    for iu, jt in pairs:
+        if iu is not None and jt is not None:
+            u, t = live[iu], toc[jt]
+            u["num"], u["heads"], u["conf"] = t["num"], t["heads"], _similarity(a_sh[iu], b_sh[jt])
+    last: dict = {}
+    for u in units:  # repealed / unnumbered blocks take the headings of the preceding article
+        if u["num"]:
+            last = u["heads"]
+        else:
+            u["heads"] = last
+
+
+Pairs = list[tuple[int | None, int | None]]
+
+
+def _traceback(back: list[list[str]], n: int, m: int) -> Pairs:
+    """The aligned (bullet, TOC entry) index pairs, in order, from the back-pointers of ``align``."""
     i, j = n, m
-    pairs: list[tuple[int | None, int | None]] = []
+    pairs: Pairs = []
     while i > 0 or j > 0:
         how = back[i][j]
         if how == "d":
@@ -153,8 +171,12 @@ def align(units: list[dict], toc: list[dict]) -> None:
             pairs.append((None, j - 1))
             j -= 1
     pairs.reverse()
-    # A lone unmatched bullet facing a lone unmatched reference entry between the same two anchors is
-    # the same article whose wording changed (e.g. D15-1-1): pair them, with their low confidence.
+    return pairs
+
+
+def _pair_lone_gaps(pairs: Pairs) -> Pairs:
+    """A lone unmatched bullet facing a lone unmatched reference entry between the same two anchors is the same
+    article whose wording changed (e.g. D15-1-1): pair them, with their low confidence."""
     start = 0
     for k in range(len(pairs) + 1):
         if k == len(pairs) or (pairs[k][0] is not None and pairs[k][1] is not None):
@@ -163,16 +185,7 @@ def align(units: list[dict], toc: list[dict]) -> None:
             if len(gap_u) == 1 and len(gap_t) == 1:
                 pairs[start:k] = [(gap_u[0], gap_t[0])] + [(None, None)] * (k - start - 1)
             start = k + 1
-    for iu, jt in pairs:
-        if iu is not None and jt is not None:
-            u, t = live[iu], toc[jt]
-            u["num"], u["heads"], u["conf"] = t["num"], t["heads"], _similarity(a_sh[iu], b_sh[jt])
-    last: dict = {}
-    for u in units:  # repealed / unnumbered blocks take the headings of the preceding article
-        if u["num"]:
-            last = u["heads"]
-        else:
-            u["heads"] = last
+    return pairs
 
 
 def load_codes() -> dict[str, list[dict]]:
@@ -242,12 +255,29 @@ def load_poles(codes: dict[str, list[dict]]) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--file", type=Path, default=QUESTIONS)
-    parser.add_argument("--show", action="store_true", help="print the opening words of expected articles")
-    args = parser.parse_args()
+@dataclass
+class _Corpus:
+    """What the checks compare the questions with."""
 
+    live: dict[str, dict]
+    repealed: dict[str, dict]
+    circs: dict[str, dict]
+    poles: dict[str, str]
+    all_text: str
+    show: bool = False
+
+
+@dataclass
+class _Tally:
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    per_cat: collections.Counter[str] = field(default_factory=collections.Counter)
+    per_doc: collections.Counter[str] = field(default_factory=collections.Counter)
+    per_titre: collections.Counter[str] = field(default_factory=collections.Counter)
+    refused: int = 0
+
+
+def _load_corpus(show: bool) -> _Corpus:
     codes = load_codes()
     circs = load_circulaires()
     poles = load_poles(codes)
@@ -260,11 +290,12 @@ def main() -> int:
             elif u["repealed"]:
                 repealed.setdefault(u["repealed"], u)
     all_text = norm_ws(" ".join(u["text"] for us in codes.values() for u in us) + " " + " ".join(t[None] for t in circs.values()))
+    return _Corpus(live, repealed, circs, poles, all_text, show)
 
-    errors: list[str] = []
-    notes: list[str] = []
+
+def _read_questions(path: Path, errors: list[str]) -> list[dict]:
     questions: list[dict] = []
-    for lineno, raw in enumerate(args.file.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip():
             errors.append(f"line {lineno}: empty line")
             continue
@@ -274,157 +305,206 @@ def main() -> int:
             errors.append(f"line {lineno}: invalid JSON ({exc})")
             continue
         questions.append(q)
-
     ids = collections.Counter(q.get("id") for q in questions)
     for qid, n in ids.items():
         if n > 1:
             errors.append(f"duplicate id {qid} ({n} times)")
+    return questions
 
-    per_cat: collections.Counter[str] = collections.Counter()
-    per_doc: collections.Counter[str] = collections.Counter()
-    per_titre: collections.Counter[str] = collections.Counter()
-    refused = 0
-    for q in questions:
-        qid = q.get("id", "?")
-        where = f"[{qid}]"
-        if set(q) != {"id", "category", "question", "history", "expected"}:
-            errors.append(f"{where} keys must be id, category, question, history, expected (got {sorted(q)})")
-            continue
-        exp = q["expected"]
-        if not isinstance(exp, dict) or set(exp) != {"articles", "sections", "facts", "refused", "tool"}:
-            errors.append(f"{where} expected must have articles, sections, facts, refused, tool")
-            continue
-        if not ID_RE.match(str(qid)):
-            errors.append(f"{where} id must be lower-case words joined by dashes")
-        cat = q["category"]
-        if cat not in CATEGORIES:
-            errors.append(f"{where} unknown category {cat!r}")
-        per_cat[cat] += 1
-        if not isinstance(q["question"], str) or len(q["question"].strip()) < 8:
-            errors.append(f"{where} question must be a non-trivial string")
-        hist = q["history"]
-        if not isinstance(hist, list) or any(
-            not isinstance(t, dict)
-            or set(t) != {"role", "content"}
-            or t["role"] not in ("user", "assistant")
-            or not isinstance(t["content"], str)
-            or not t["content"].strip()
-            for t in hist
-        ):
-            errors.append(f"{where} history must be a list of {{role: user|assistant, content}}")
-        elif cat == "multi-tour":
-            if len(hist) < 2 or hist[0]["role"] != "user" or hist[-1]["role"] != "assistant":
-                errors.append(f"{where} multi-tour history must start with user and end with assistant")
-        elif hist:
-            errors.append(f"{where} only multi-tour questions carry a history")
-        arts, secs, facts, tool = exp["articles"], exp["sections"], exp["facts"], exp["tool"]
-        if not (isinstance(arts, list) and isinstance(secs, list) and isinstance(facts, list)):
-            errors.append(f"{where} articles, sections and facts must be lists")
-            continue
-        if not isinstance(exp["refused"], bool):
-            errors.append(f"{where} refused must be a boolean")
-        if exp["refused"]:
-            refused += 1
-            if arts or secs or facts or tool is not None:
-                errors.append(f"{where} a refused question carries no article, section, fact or tool")
-            if cat not in ("refus", "multi-tour"):
-                errors.append(f"{where} refused questions belong to refus (or multi-tour)")
-            continue
-        if cat == "refus":
-            errors.append(f"{where} refus questions must have refused: true")
-        if not arts and not secs:
-            errors.append(f"{where} an answerable question needs at least one article or section")
-        if not facts:
-            errors.append(f"{where} an answerable question needs at least one fact")
 
-        texts: list[str] = []
-        checks_repeal = any(re.search(f, "abrogé", re.I) for f in facts if _valid(f))
-        docs_of_q = set()
-        titres_of_q: set[str] = set()
-        for a in arts:
-            if not isinstance(a, str) or not ARTICLE_RE.match(a):
-                errors.append(f"{where} article {a!r} is not a normalized number")
-                continue
-            if a in live:
-                u = live[a]
-                texts.append(u["text"])
-                docs_of_q.add(u["doc_id"])
-                titre = u["heads"].get(3, "?") if u["doc_id"] == "cpp-legislatif-l4" else None
-                if titre:
-                    titres_of_q.add(titre)
-                if args.show:
-                    print(f"{where} {a}: {u['text'][:110]}")
-            elif a in repealed and checks_repeal:
-                u = repealed[a]
-                texts.append(u["text"])
-                docs_of_q.add(u["doc_id"])
-                titres_of_q.add(u["heads"].get(3, "?"))
-                notes.append(f"{where} article {a} is a repealed block (question checks repeal)")
-                if a in live:
-                    notes.append(f"{where} note: {a} also exists as a live article")
-            else:
+def _check_history(q: dict, where: str, errors: list[str]) -> None:
+    hist, cat = q["history"], q["category"]
+    if not isinstance(hist, list) or any(
+        not isinstance(t, dict)
+        or set(t) != {"role", "content"}
+        or t["role"] not in ("user", "assistant")
+        or not isinstance(t["content"], str)
+        or not t["content"].strip()
+        for t in hist
+    ):
+        errors.append(f"{where} history must be a list of {{role: user|assistant, content}}")
+    elif cat == "multi-tour":
+        if len(hist) < 2 or hist[0]["role"] != "user" or hist[-1]["role"] != "assistant":
+            errors.append(f"{where} multi-tour history must start with user and end with assistant")
+    elif hist:
+        errors.append(f"{where} only multi-tour questions carry a history")
+
+
+def _check_shape(q: dict, where: str, t: _Tally) -> bool:
+    """Keys, id, category, question text, history; False when the question cannot be checked further."""
+    errors = t.errors
+    if set(q) != {"id", "category", "question", "history", "expected"}:
+        errors.append(f"{where} keys must be id, category, question, history, expected (got {sorted(q)})")
+        return False
+    exp = q["expected"]
+    if not isinstance(exp, dict) or set(exp) != {"articles", "sections", "facts", "refused", "tool"}:
+        errors.append(f"{where} expected must have articles, sections, facts, refused, tool")
+        return False
+    if not ID_RE.match(str(q.get("id", "?"))):
+        errors.append(f"{where} id must be lower-case words joined by dashes")
+    cat = q["category"]
+    if cat not in CATEGORIES:
+        errors.append(f"{where} unknown category {cat!r}")
+    t.per_cat[cat] += 1
+    if not isinstance(q["question"], str) or len(q["question"].strip()) < 8:
+        errors.append(f"{where} question must be a non-trivial string")
+    _check_history(q, where, errors)
+    if not (isinstance(exp["articles"], list) and isinstance(exp["sections"], list) and isinstance(exp["facts"], list)):
+        errors.append(f"{where} articles, sections and facts must be lists")
+        return False
+    return True
+
+
+def _check_refusal(q: dict, where: str, t: _Tally) -> bool:
+    """The refusal expectations; True when the question is expected to be refused (nothing more to check)."""
+    exp, cat, errors = q["expected"], q["category"], t.errors
+    arts, secs, facts, tool = exp["articles"], exp["sections"], exp["facts"], exp["tool"]
+    if not isinstance(exp["refused"], bool):
+        errors.append(f"{where} refused must be a boolean")
+    if exp["refused"]:
+        t.refused += 1
+        if arts or secs or facts or tool is not None:
+            errors.append(f"{where} a refused question carries no article, section, fact or tool")
+        if cat not in ("refus", "multi-tour"):
+            errors.append(f"{where} refused questions belong to refus (or multi-tour)")
+        return True
+    if cat == "refus":
+        errors.append(f"{where} refus questions must have refused: true")
+    if not arts and not secs:
+        errors.append(f"{where} an answerable question needs at least one article or section")
+    if not facts:
+        errors.append(f"{where} an answerable question needs at least one fact")
+    return False
+
+
+def _article_texts(arts: list, facts: list, where: str, c: _Corpus, t: _Tally, docs_of_q: set[str], titres_of_q: set[str]) -> list[str]:
+    texts: list[str] = []
+    checks_repeal = any(re.search(f, "abrogé", re.I) for f in facts if _valid(f))
+    for a in arts:
+        if not isinstance(a, str) or not ARTICLE_RE.match(a):
+            t.errors.append(f"{where} article {a!r} is not a normalized number")
+            continue
+        if a in c.live:
+            u = c.live[a]
+            texts.append(u["text"])
+            docs_of_q.add(u["doc_id"])
+            titre = u["heads"].get(3, "?") if u["doc_id"] == "cpp-legislatif-l4" else None
+            if titre:
+                titres_of_q.add(titre)
+            if c.show:
+                print(f"{where} {a}: {u['text'][:110]}")
+        elif a in c.repealed and checks_repeal:
+            u = c.repealed[a]
+            texts.append(u["text"])
+            docs_of_q.add(u["doc_id"])
+            titres_of_q.add(u["heads"].get(3, "?"))
+            t.notes.append(f"{where} article {a} is a repealed block (question checks repeal)")
+            if a in c.live:
+                t.notes.append(f"{where} note: {a} also exists as a live article")
+        else:
+            t.errors.append(
+                f"{where} article {a} is not a live article of the corpus"
+                + (" (only a repealed block)" if a in c.repealed else "")
+            )
+    return texts
+
+
+def _section_texts(secs: list, where: str, c: _Corpus, t: _Tally, docs_of_q: set[str]) -> list[str]:
+    texts: list[str] = []
+    for s in secs:
+        if not isinstance(s, dict) or set(s) != {"doc_id", "section"}:
+            t.errors.append(f"{where} section entries are {{doc_id, section}}")
+            continue
+        doc = c.circs.get(s["doc_id"])
+        if doc is None:
+            t.errors.append(f"{where} unknown circulaire doc_id {s['doc_id']!r}")
+            continue
+        if s["section"] not in doc or s["section"] == "_preamble":
+            t.errors.append(f"{where} section {s['section']!r} not found in {s['doc_id']}")
+            continue
+        texts.append(doc[s["section"]])
+        docs_of_q.add(s["doc_id"])
+    return texts
+
+
+def _check_facts(facts: list, texts: list[str], cat: str, where: str, c: _Corpus, t: _Tally) -> None:
+    for f in facts:
+        if not _valid(f):
+            t.errors.append(f"{where} fact {f!r} is not a valid regex")
+            continue
+        if any(re.search(f, x, re.I) for x in texts):
+            continue
+        if cat in ("delai", "multi-tour") and COMPUTED_RE.search(f):
+            t.notes.append(f"{where} computed fact {f!r} (date/time, not in the corpus)")
+            continue
+        where_else = "matches elsewhere in the corpus" if re.search(f, c.all_text, re.I) else "matches nowhere in the corpus"
+        t.errors.append(f"{where} fact {f!r} does not match the expected articles/sections ({where_else})")
+
+
+def _check_tool(q: dict, where: str, c: _Corpus, errors: list[str]) -> None:
+    cat, tool, arts = q["category"], q["expected"]["tool"], q["expected"]["articles"]
+    if cat == "pole" or (tool and tool.get("name") == "pole-instruction"):
+        if not isinstance(tool, dict) or tool.get("name") != "pole-instruction" or "pole" not in tool.get("result", {}):
+            errors.append(f"{where} pôle question needs tool pole-instruction with result.pole")
+        elif "D15-4-4" not in arts:
+            errors.append(f"{where} pôle question must expect article D15-4-4")
+        else:
+            qtext = fold(q["question"])
+            named = [t for t in c.poles if re.search(_name_pattern(t), qtext)]
+            named = [t for t in named if not any(t != o and t in o for o in named)]  # longest names only
+            if len(named) != 1:
+                errors.append(f"{where} cannot identify one tribunal of the D15-4-4 table in the question (found {named})")
+            elif c.poles[named[0]] != tool["result"]["pole"]:
                 errors.append(
-                    f"{where} article {a} is not a live article of the corpus"
-                    + (" (only a repealed block)" if a in repealed else "")
+                    f"{where} D15-4-4 gives pôle {c.poles[named[0]]!r} for {named[0]!r}, expected says {tool['result']['pole']!r}"
                 )
-        for s in secs:
-            if not isinstance(s, dict) or set(s) != {"doc_id", "section"}:
-                errors.append(f"{where} section entries are {{doc_id, section}}")
-                continue
-            doc = circs.get(s["doc_id"])
-            if doc is None:
-                errors.append(f"{where} unknown circulaire doc_id {s['doc_id']!r}")
-                continue
-            if s["section"] not in doc or s["section"] == "_preamble":
-                errors.append(f"{where} section {s['section']!r} not found in {s['doc_id']}")
-                continue
-            texts.append(doc[s["section"]])
-            docs_of_q.add(s["doc_id"])
-        per_doc.update(docs_of_q)
-        per_titre.update(titres_of_q)
-        for f in facts:
-            if not _valid(f):
-                errors.append(f"{where} fact {f!r} is not a valid regex")
-                continue
-            if any(re.search(f, t, re.I) for t in texts):
-                continue
-            if cat in ("delai", "multi-tour") and COMPUTED_RE.search(f):
-                notes.append(f"{where} computed fact {f!r} (date/time, not in the corpus)")
-                continue
-            where_else = "matches elsewhere in the corpus" if re.search(f, all_text, re.I) else "matches nowhere in the corpus"
-            errors.append(f"{where} fact {f!r} does not match the expected articles/sections ({where_else})")
+    elif tool is not None and (not isinstance(tool, dict) or set(tool) != {"name", "result"}):
+        errors.append(f"{where} tool must be null or {{name, result}}")
 
-        if cat == "pole" or (tool and tool.get("name") == "pole-instruction"):
-            if not isinstance(tool, dict) or tool.get("name") != "pole-instruction" or "pole" not in tool.get("result", {}):
-                errors.append(f"{where} pôle question needs tool pole-instruction with result.pole")
-            elif "D15-4-4" not in arts:
-                errors.append(f"{where} pôle question must expect article D15-4-4")
-            else:
-                qtext = fold(q["question"])
-                named = [t for t in poles if re.search(_name_pattern(t), qtext)]
-                named = [t for t in named if not any(t != o and t in o for o in named)]  # longest names only
-                if len(named) != 1:
-                    errors.append(f"{where} cannot identify one tribunal of the D15-4-4 table in the question (found {named})")
-                elif poles[named[0]] != tool["result"]["pole"]:
-                    errors.append(
-                        f"{where} D15-4-4 gives pôle {poles[named[0]]!r} for {named[0]!r}, expected says {tool['result']['pole']!r}"
-                    )
-        elif tool is not None and (not isinstance(tool, dict) or set(tool) != {"name", "result"}):
-            errors.append(f"{where} tool must be null or {{name, result}}")
 
-    print(f"{len(questions)} questions in {args.file.relative_to(ROOT) if args.file.is_relative_to(ROOT) else args.file}")
-    print("per category:", ", ".join(f"{c} {per_cat[c]}" for c in CATEGORIES), f"(refused: {refused})")
-    print("per document:", ", ".join(f"{d} {per_doc[d]}" for d in list(CODE_DOCS) + list(CIRC_DOCS)))
+def _check_question(q: dict, c: _Corpus, t: _Tally) -> None:
+    where = f"[{q.get('id', '?')}]"
+    if not _check_shape(q, where, t) or _check_refusal(q, where, t):
+        return
+    exp = q["expected"]
+    docs_of_q: set[str] = set()
+    titres_of_q: set[str] = set()
+    texts = _article_texts(exp["articles"], exp["facts"], where, c, t, docs_of_q, titres_of_q)
+    texts += _section_texts(exp["sections"], where, c, t, docs_of_q)
+    t.per_doc.update(docs_of_q)
+    t.per_titre.update(titres_of_q)
+    _check_facts(exp["facts"], texts, q["category"], where, c, t)
+    _check_tool(q, where, c, t.errors)
+
+
+def _print_report(path: Path, questions: list[dict], t: _Tally) -> None:
+    print(f"{len(questions)} questions in {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    print("per category:", ", ".join(f"{c} {t.per_cat[c]}" for c in CATEGORIES), f"(refused: {t.refused})")
+    print("per document:", ", ".join(f"{d} {t.per_doc[d]}" for d in list(CODE_DOCS) + list(CIRC_DOCS)))
     print("per Titre of Livre IV (questions citing an article of it):")
-    titres = [t for t in _toc_titres() if t]
-    for t in titres:
-        print(f"  {per_titre.get(t, 0):3d}  {t[:110]}")
-    for note in notes:
+    titres = [x for x in _toc_titres() if x]
+    for x in titres:
+        print(f"  {t.per_titre.get(x, 0):3d}  {x[:110]}")
+    for note in t.notes:
         print("note:", note)
-    for e in errors:
+    for e in t.errors:
         print("ERROR:", e)
-    print(f"{len(errors)} error(s)")
-    return 1 if errors else 0
+    print(f"{len(t.errors)} error(s)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=QUESTIONS)
+    parser.add_argument("--show", action="store_true", help="print the opening words of expected articles")
+    args = parser.parse_args()
+
+    corpus = _load_corpus(args.show)
+    tally = _Tally()
+    questions = _read_questions(args.file, tally.errors)
+    for q in questions:
+        _check_question(q, corpus, tally)
+    _print_report(args.file, questions, tally)
+    return 1 if tally.errors else 0
 
 
 def _toc_titres() -> list[str]:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from assistant.models import Unit, article_sort_key
 from assistant.settings import Settings
+from assistant.text import normalize_ws
 from assistant.tools.rules import load_delai_rules, unit_for_basis
-from assistant.tools.text import normalize_ws
 from indexing.parse import parse_corpus
 
 REPORT = Path(__file__).resolve().parent / "reports" / "coverage_delais.md"

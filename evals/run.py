@@ -17,9 +17,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from assistant.text import ARTICLE_NUMBER
 from assistant.verbatim import CorpusText
+
+if TYPE_CHECKING:
+    from assistant.chain import Assistant
 
 Asker = Callable[[str, list[dict[str, str]]], dict[str, Any]]
 
@@ -124,7 +128,7 @@ def evaluate(
     return records
 
 
-_OTHER_CODE_AFTER = re.compile(r"^(?:\s*(?:,|et|à)\s*(?:[LRD]\.?\s*)?\d+(?:-\d+)*)*\s+(?:du|de la|de l.)\s+(code|loi|ordonnance|décret|convention|règlement|statut)\b(?!\s+de\s+procédure\s+pénale)", re.I)
+_OTHER_CODE_AFTER = re.compile(rf"^(?:\s*(?:,|et|à)\s*(?:[LRD]\.?\s*)?{ARTICLE_NUMBER})*\s+(?:du|de la|de l.)\s+(code|loi|ordonnance|décret|convention|règlement|statut)\b(?!\s+de\s+procédure\s+pénale)", re.I)
 
 
 def other_code_labelled_cpp(citations: list[dict[str, Any]]) -> list[str]:
@@ -285,6 +289,11 @@ def markdown(report: dict[str, Any]) -> str:
 
 MAX_RETRIES_429 = 20
 MAX_RETRY_AFTER_S = 120.0
+
+
+def in_process_asker(assistant: Assistant) -> Asker:
+    """Ask ``assistant`` directly, in this process."""
+    return lambda question, history: assistant.ask(question, history).to_dict()
 
 
 def api_asker(

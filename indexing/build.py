@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -166,9 +166,10 @@ def _build(settings: Settings, embedder: SentenceTransformerEmbeddings | None, p
     )
     for start in tqdm(range(0, len(chunks), WRITE_BATCH), desc="Écriture dans Chroma", disable=not progress):
         batch = chunks[start : start + WRITE_BATCH]
+        batch_vectors: list[Sequence[float]] = [vectors[c.chunk_id] for c in batch]
         collection.add(
             ids=[c.chunk_id for c in batch],
-            embeddings=[vectors[c.chunk_id] for c in batch],  # type: ignore[arg-type]
+            embeddings=batch_vectors,
             documents=[c.body for c in batch],
             metadatas=[c.metadata() for c in batch],
         )

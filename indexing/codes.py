@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.errors import CorpusError
+from assistant.text import ARTICLE_NUMBER
 from indexing.corpus import SourceFile
 
 BULLET = "•"
-ABROGATED_RE = re.compile(r"^Article\s+(?P<num>[A-Z]?\.?\s?\d+(?:-\d+)*)\s+\(abrogé\)$")
+ABROGATED_RE = re.compile(rf"^Article\s+(?P<num>[A-Z]?\.?\s?{ARTICLE_NUMBER})\s+\(abrogé\)$")
 # Notes of Légifrance exports: entry into force, QPC decisions, transitional provisions. Once a note starts,
 # the following paragraphs up to the next bullet belong to it (they continue the note: "Cette date a été reportée…").
 NOTE_START_RE = re.compile(

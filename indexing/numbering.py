@@ -9,7 +9,6 @@ provisional number flagged ``unverified`` instead of a guess presented as fact.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from assistant.errors import CorpusError
+from assistant.text import strip_accents
 from indexing.codes import RawArticle
 
 PREFIX_CHARS = 160  # the reference keeps the first 160 characters of each article
@@ -67,8 +67,7 @@ def load_toc(path: Path) -> list[TocArticle]:
 
 def _key(text: str) -> str:
     """Comparison form: lower case, no accents, straight apostrophes, single spaces, first 160 characters."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("\u00a0", " "))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = strip_accents(text.replace("’", "'").replace("\u00a0", " ")).lower()
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -110,7 +109,7 @@ def align(bullets: list[str], toc: list[TocArticle]) -> list[int | None]:
     result: list[int | None] = [None] * n
     i, j = n, m
     while i > 0:
-        how = move[i, j] if j > 0 else 1
+        how = int(move[i, j]) if j > 0 else 1
         if how == 0:
             result[i - 1] = j - 1
             i, j = i - 1, j - 1

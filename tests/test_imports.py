@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("assistant", "indexing", "ui", "evals")
-INDEXING_MAY_USE = {"assistant.settings", "assistant.models", "assistant.errors", "assistant.store", "assistant.catalog"}
+INDEXING_MAY_USE = {"assistant.settings", "assistant.models", "assistant.errors", "assistant.text", "assistant.store", "assistant.catalog"}
 FORBIDDEN = {
     "assistant": {"indexing", "ui", "evals"},
     "indexing": {"ui", "evals"},

@@ -139,10 +139,6 @@ def test_describe_competence(catalog: Catalog) -> None:
     assert "compétence concurrente" in text and "CPP, art. 706-17" in text
 
 
-def test_tool_call_to_dict() -> None:
-    assert ToolCall("delai", {"rule": "x"}).to_dict() == {"name": "delai", "arguments": {"rule": "x"}}
-
-
 # -- registry ---------------------------------------------------------------------------------------
 
 

@@ -228,10 +228,29 @@ def test_rule_list_knows_the_abbreviations() -> None:
     assert rule_label("Garde à vue (GAV) — droit commun", "Garde à vue") == "Garde à vue (GAV) — droit commun"
 
 
-def test_new_conversation_clears_everything() -> None:
-    chat, conversation, export, group, comment, info, rated = ChatHandlers.new_conversation()
-    assert (chat, conversation, comment, info, rated) == ([], conv.empty(), "", "", None)
-    assert export["visible"] is False and group["visible"] is False
+def test_new_conversation_clears_everything(runtime: Runtime) -> None:
+    """The « Nouvelle conversation » button resets every component that a turn, a rating or a comment changes, and
+    its handler returns one empty value per wired output (checked on the real Blocks, not on a copy of the tuple)."""
+    demo = build_chat(runtime)
+    by_name: dict[str, list[Any]] = {}
+    for f in demo.fns.values():
+        by_name.setdefault(getattr(f.fn, "__name__", ""), []).extend(f.outputs)
+    reset_outputs = by_name["new_conversation"]
+    question = next(b for b in by_name["respond"] if isinstance(b, gr.Textbox))
+    state = {b._id for name in ("respond", "like", "save_comment") for b in by_name[name] if b is not question}
+    missing = state - {b._id for b in reset_outputs}
+    assert not missing, [type(b).__name__ for name in by_name for b in by_name[name] if b._id in missing]
+    values = ChatHandlers.new_conversation()
+    assert len(values) == len(reset_outputs)
+
+    def is_cleared(value: Any) -> bool:
+        if isinstance(value, dict) and "__type__" in value:  # gr.update(...): hidden
+            return value.get("visible") is False
+        if isinstance(value, dict):  # the conversation kept in the browser
+            return conv.turns(value) == []
+        return value in ([], "", None)
+
+    assert [type(b).__name__ for b, v in zip(reset_outputs, values, strict=True) if not is_cleared(v)] == []
 
 
 def test_blocks_build(runtime: Runtime) -> None:

@@ -123,7 +123,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from assistant.verbatim import CorpusText
-    from evals.run import api_asker, evaluate, failures, load_questions, summarize, verdicts, write_reports
+    from evals.run import api_asker, evaluate, failures, in_process_asker, load_questions, summarize, verdicts, write_reports
     from indexing.parse import parse_corpus
 
     parsed = parse_corpus(settings)
@@ -142,7 +142,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
         assistant = load_assistant(settings)
         report |= {"label": "en processus", "target": "en processus"}
-        records = evaluate(questions, lambda q, h: assistant.ask(q, h).to_dict(), corpus, numbers, progress=not args.quiet)
+        records = evaluate(questions, in_process_asker(assistant), corpus, numbers, progress=not args.quiet)
         if args.baselines:
             from assistant.store import chroma_client
             from evals.baselines import baseline_assistant
@@ -150,7 +150,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
             report["baselines"] = {}
             for kind in ("dense", "bm25"):
                 base = baseline_assistant(assistant, kind, chroma_client(settings))
-                base_records = evaluate(questions, lambda q, h, b=base: b.ask(q, h).to_dict(), corpus, numbers)
+                base_records = evaluate(questions, in_process_asker(base), corpus, numbers)
                 report["baselines"][kind] = summarize(base_records)
     report["summary"] = summarize(records)
     report["failures"] = failures(records)

@@ -20,6 +20,7 @@ from assistant.models import Citation, Unit, format_date_fr, format_date_num
 from assistant.tools.poles import de
 from assistant.tools.router import tool_headline
 from assistant.tools.rules import basis_ref
+from assistant.verbatim import find_quote
 
 CSS = """
 :root, .light {
@@ -85,16 +86,7 @@ def esc(text: str) -> str:
 
 def quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
     """Where each quote occurs in ``text`` (whitespace-insensitive), merged and sorted."""
-    spans: list[tuple[int, int]] = []
-    for q in quotes:
-        words = q.split()
-        if not words:
-            continue
-        pattern = r"\s+".join(re.escape(w) for w in words)
-        m = re.search(pattern, text)
-        if m:
-            spans.append((m.start(), m.end()))
-    spans.sort()
+    spans = sorted(span for q in quotes if (span := find_quote(text, q)) is not None)
     merged: list[tuple[int, int]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:
@@ -108,7 +100,7 @@ def highlighted_paragraphs(unit: Unit, quotes: list[str]) -> tuple[str, bool]:
     """The unit's text as ``<p>`` paragraphs with the quotes marked; the flag says whether every quote was found."""
     text = unit.text
     spans = quote_spans(text, quotes)
-    found_all = all(quote_spans(text, [q]) for q in quotes if q.split())
+    found_all = all(find_quote(text, q) for q in quotes if q.split())
     out: list[str] = []
     pos = 0
     for s, e in spans:

@@ -12,8 +12,8 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from assistant.errors import InvalidToolInputError
+from assistant.text import fold
 from assistant.tools.rules import STAGES, Matter, load_matters
-from assistant.tools.text import fold
 
 NATURE_LABELS = {
     "exclusive": "compétence exclusive",

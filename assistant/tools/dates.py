@@ -13,14 +13,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from assistant.errors import InvalidToolInputError
+from assistant.text import MONTHS_FR
 
 PARIS = ZoneInfo("Europe/Paris")
 
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)
 
 # Presence of a clock time in a French or ISO string ("10h", "9 h 30", "10:00", "T10:00").
 _HAS_TIME = re.compile(r"(?:\d{1,2}\s*h(?:\s*\d{2})?\b|\d{1,2}:\d{2}|T\d{2})", re.I)
@@ -264,7 +261,7 @@ def start_of_day(d: date) -> datetime:
 def format_date(d: date) -> str:
     """``2026-10-27`` → ``mardi 27 octobre 2026`` (``1er`` for the first day of a month)."""
     day = "1er" if d.day == 1 else str(d.day)
-    return f"{_WEEKDAYS[d.weekday()]} {day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{_WEEKDAYS[d.weekday()]} {day} {MONTHS_FR[d.month - 1]} {d.year}"
 
 
 def format_datetime(dt: datetime) -> str:

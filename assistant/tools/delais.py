@@ -19,10 +19,10 @@ from rapidfuzz import fuzz, process
 
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
+from assistant.text import fold
 from assistant.tools import dates
 from assistant.tools.places import NATIONAL, Calendar, calendar_for
 from assistant.tools.rules import DelaiRule, Milestone, RuleOption, load_delai_rules
-from assistant.tools.text import fold
 
 KIND_LABELS = {
     "limite": "au plus tard",
@@ -253,20 +253,7 @@ def _compute_milestone(
             step += " Le changement d'heure survenu entre-temps est pris en compte (durée réelle écoulée)."
         return instant, instant.date(), base_precise, step
 
-    skipped: list[str] = []
-    if m.unit == "jours":
-        day = base_day + timedelta(days=sign * m.amount)
-    elif m.unit == "semaines":
-        day = base_day + timedelta(days=sign * 7 * m.amount)
-    elif m.unit == "mois":
-        day = dates.add_months(base_day, sign * m.amount)
-    elif m.unit == "ans":
-        day = dates.add_years(base_day, sign * m.amount)
-    elif sign > 0:  # jours_ouvrables
-        day, skipped = dates.add_jours_ouvrables(base_day, m.amount, calendar.subdivision)
-    else:
-        day, skipped = dates.subtract_jours_ouvrables(base_day, m.amount, calendar.subdivision)
-
+    day, skipped = _shift_day(base_day, m, sign, calendar)
     counted_from = dates.format_date(base_day)
     if sign > 0:
         how = "le jour de départ n'est pas compté" if m.unit in ("jours", "semaines", "jours_ouvrables") else "même quantième"
@@ -287,6 +274,22 @@ def _compute_milestone(
     step += f" {ends} {dates.format_date(day)} ({refs})."
     instant = dates.start_of_day(day) if m.kind == "plus_tot" else dates.end_of_day(day)
     return instant, day, False, step
+
+
+def _shift_day(base_day: date, m: Milestone, sign: int, calendar: Calendar) -> tuple[date, list[str]]:
+    """The day ``m.amount`` calendar units after (``sign`` 1) or before (-1) ``base_day``, and the working days'
+    skipped days (Sundays and public holidays of the calendar) when the unit is ``jours_ouvrables``."""
+    if m.unit == "jours":
+        return base_day + timedelta(days=sign * m.amount), []
+    if m.unit == "semaines":
+        return base_day + timedelta(days=sign * 7 * m.amount), []
+    if m.unit == "mois":
+        return dates.add_months(base_day, sign * m.amount), []
+    if m.unit == "ans":
+        return dates.add_years(base_day, sign * m.amount), []
+    if sign > 0:  # jours_ouvrables
+        return dates.add_jours_ouvrables(base_day, m.amount, calendar.subdivision)
+    return dates.subtract_jours_ouvrables(base_day, m.amount, calendar.subdivision)
 
 
 def _milestone_warnings(m: Milestone, day: date, precise: bool, calendar: Calendar = NATIONAL) -> list[str]:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
+from assistant.text import fold
 from assistant.tools.poles import _index, city_key, lookup_tribunal
-from assistant.tools.text import fold
 
 DATA_FILE = Path(__file__).parent / "rules" / "departements.toml"
 _DEPT_PREFIX = re.compile(r"^(?:le |la |les |l )?(?:departement|dept|dpt)(?: (?:de la|de l|des|du|de|d))? ")
@@ -110,11 +110,6 @@ def calendar_for(catalog: Catalog, place: str | None) -> Calendar:
 
 def _de(name: str) -> str:
     return f"d'{name}" if fold(name)[:1] in "aeiouyh" else f"de {name}"
-
-
-def holidays_of(subdivision: str | None, year: int) -> dict[date, str]:
-    """The public holidays of a year for a subdivision of ``holidays.France`` (None = national), names in French."""
-    return dict(_holidays(subdivision, year))
 
 
 @lru_cache(maxsize=256)

@@ -15,7 +15,8 @@ from rapidfuzz import fuzz, process
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
 from assistant.models import PoleRow
-from assistant.tools.text import contains_quote, fold
+from assistant.text import fold
+from assistant.verbatim import contains_quote
 
 POLE_DOC = "cpp-reglementaire-d"
 POLE_ARTICLE = "D15-4-4"

@@ -17,12 +17,12 @@ from assistant.analysis import QuestionAnalysis, analyze
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
 from assistant.french import expand_abbreviations
+from assistant.text import fold
 from assistant.tools import DELAI, JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
 from assistant.tools.competence import find_matter
 from assistant.tools.dates import has_clock_time, search_dates_fr
 from assistant.tools.poles import city_keys, de
 from assistant.tools.rules import DelaiRule, basis_ref, load_delai_rules
-from assistant.tools.text import fold
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,6 @@ class ToolCall:
 
     name: str
     arguments: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "arguments": dict(self.arguments)}
 
 
 # Specialised pôles that are matters of ``juridiction-specialisee``, not the pôle de l'instruction of D15-4-4.

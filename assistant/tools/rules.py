@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.catalog import Catalog
 from assistant.models import Unit, normalize_article_ref
-from assistant.tools.text import contains_quote
+from assistant.verbatim import contains_quote
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 

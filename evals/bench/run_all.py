@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,15 +73,10 @@ def _ok(met: bool | None) -> str:
     return "–" if met is None else ("✅" if met else "❌")
 
 
-def summary() -> str:
-    b, lat, http = _load("build"), _load("latency"), _load("http")
-    wl, wh, wab = _load("whatif-latency-threads2"), _load("whatif-http-threads2"), _load("whatif-http-ab-threads2")
-    m = machine()
-    rows: list[tuple[str, str, str, str]] = []
+Add = Callable[..., None]
 
-    def add(what: str, value: str, target: str = "", met: bool | None = None) -> None:
-        rows.append((what, value, target, _ok(met) if target else ""))
 
+def _build_rows(add: Add, b: dict[str, Any]) -> None:
     if b.get("cold"):
         c = b["cold"]["best"]
         ph = c["phases_s"]
@@ -111,6 +107,9 @@ def summary() -> str:
             + (" (**unpaged Chroma get fails: too many SQL variables; measured with a paged get**)" if q.get("load_assistant_error") else "")
             + f"; p50/p95 ms: retrieval {p('search')}, ask {p('ask')}, BM25 {p('bm25_lexical')}, Chroma query {p('chroma_query')}, "
             f"query embedding {p('embed_query')}; peak RSS {f['peak_rss_mb']:.0f} MB; disk {f['disk']['disk_mb']} MB")
+
+
+def _latency_rows(add: Add, lat: dict[str, Any], wl: dict[str, Any]) -> None:
     if lat.get("warm"):
         w = lat["warm"]
         s, a = w["search"], w["ask"]
@@ -130,6 +129,9 @@ def summary() -> str:
     if lat.get("cold"):
         c = lat["cold"]["best"]
         add("Cold start in process (spawn → first answer)", f"{c['spawn_to_first_answer_s']} s (imports {c['imports_s']} s, load_assistant {c['load_assistant_s']} s, first ask {c['first_answer_ms']} ms)")
+
+
+def _http_rows(add: Add, http: dict[str, Any], wh: dict[str, Any], wab: dict[str, Any]) -> None:
     if http.get("cold"):
         c = http["cold"]["best"]
         add("Server cold start (spawn → /health 200 → first /v1/ask)", f"{c['spawn_to_health_ready_s']} s → {c['spawn_to_first_answer_s']} s (first ask {c['first_ask_ms']} ms)")
@@ -153,6 +155,9 @@ def summary() -> str:
         mm = http["memory"]
         add("API RSS (1 worker)", f"{mm['rss_mb_at_ready']} MB ready → {mm['rss_mb_after_warmup']} MB after {mm['warmup_requests']} warm-up → {mm['rss_mb_after_requests']} MB after "
             f"{mm['requests']} requests ({mm['growth_pct_vs_warm']:+} % vs warmed-up)", "≤ 1.5 GB, growth ≤ 5 %", mm["met"])
+
+
+def _baseline_rows(add: Add, lat: dict[str, Any]) -> None:
     if lat.get("baselines"):
         bl = lat["baselines"]
         o = bl["ours"]
@@ -164,6 +169,21 @@ def summary() -> str:
                 f"(× ours: recall@5 {r['recall@5']}, MRR {r['mrr']}, ask p50 {r['ask_p50']}, retrieval p50 {r['search_p50']})")
         v = bl["ours_latency_vs_bm25"]
         add("Ours vs BM25-only latency", f"ask p50 ×{v['ask_p50']}, retrieval p50 ×{v['search_p50']}", "≤ 2×", v["ask_p50"] <= 2)
+
+
+def summary() -> str:
+    b, lat, http = _load("build"), _load("latency"), _load("http")
+    wl, wh, wab = _load("whatif-latency-threads2"), _load("whatif-http-threads2"), _load("whatif-http-ab-threads2")
+    m = machine()
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(what: str, value: str, target: str = "", met: bool | None = None) -> None:
+        rows.append((what, value, target, _ok(met) if target else ""))
+
+    _build_rows(add, b)
+    _latency_rows(add, lat, wl)
+    _http_rows(add, http, wh, wab)
+    _baseline_rows(add, lat)
     head = f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}"
     lines = [head, "", "| measure | value | target | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b_} | {c_} | {d} |" for a, b_, c_, d in rows]
