@@ -57,6 +57,15 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413)
 
 
+def _with_request_ids(headers: list[tuple[bytes, bytes]], request_id: str, client_id: str | None) -> list[tuple[bytes, bytes]]:
+    """The response headers with the server's request id (and the client's own id, kept apart)."""
+    out = [(k, v) for k, v in headers if k.lower() not in (b"x-request-id", b"x-client-request-id")]
+    out.append((b"x-request-id", request_id.encode("latin-1")))
+    if client_id:
+        out.append((b"x-client-request-id", client_id.encode("latin-1")))
+    return out
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, audit: AuditLog, max_body_bytes: int, clock: Callable[[], float] = time.perf_counter) -> None:
         self.app = app
@@ -89,26 +98,14 @@ class RequestContextMiddleware:
             if not audited or audit_written:
                 return
             audit_written = True
-            latency = (self.clock() - started) * 1000
-            try:
-                with anyio.fail_after(AUDIT_WAIT_S):
-                    # shielded: a request cancelled while waiting (client gone) must not cancel its record
-                    await asyncio.shield(asyncio.wrap_future(self.audit.submit(entry, status, latency)))
-            except AuditWriteError as exc:
-                log.error("%s", exc)
-            except TimeoutError:
-                log.error("enregistrement d'audit en attente depuis plus de %.0f s (écrit plus tard)", AUDIT_WAIT_S)
+            await self._record(entry, status, (self.clock() - started) * 1000)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"x-request-id", b"x-client-request-id")]
-                headers.append((b"x-request-id", request_id.encode("latin-1")))
-                if client_id:
-                    headers.append((b"x-client-request-id", client_id.encode("latin-1")))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": _with_request_ids(message.get("headers", []), request_id, client_id)}
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 await write_audit()
             await send(message)
@@ -147,6 +144,17 @@ class RequestContextMiddleware:
                 await write_audit()
             self._access_log(method, path, status, started)
             request_id_var.reset(token)
+
+    async def _record(self, entry: AuditEntry, status: int, latency_ms: float) -> None:
+        """Wait (bounded) for the audit writer to confirm the record; a late or failed write is logged, never raised."""
+        try:
+            with anyio.fail_after(AUDIT_WAIT_S):
+                # shielded: a request cancelled while waiting (client gone) must not cancel its record
+                await asyncio.shield(asyncio.wrap_future(self.audit.submit(entry, status, latency_ms)))
+        except AuditWriteError as exc:
+            log.error("%s", exc)
+        except TimeoutError:
+            log.error("enregistrement d'audit en attente depuis plus de %.0f s (écrit plus tard)", AUDIT_WAIT_S)
 
     def _declared_too_large(self, scope: Scope) -> bool:
         """A Content-Length over the limit: answered 413 before reading the body."""
