@@ -341,3 +341,60 @@ def write_reports(report: dict[str, Any], out_dir: Path, stem: str) -> tuple[Pat
     md.write_text(markdown(report), encoding="utf-8")
     return js, md
 
+
+
+def run_evaluation(
+    settings: Any, questions_path: Path, *, out: Path, name: str, api_url: str | None = None, api_key: str | None = None,
+    baselines: bool = False, limit: int = 0, progress: bool = True,
+) -> int:
+    """The one entry point of an evaluation run: ask every question (in process or through the API), write the JSON
+    and Markdown reports, print the summary line. Returns the exit code."""
+    from datetime import datetime
+
+    from indexing.parse import parse_corpus
+
+    parsed = parse_corpus(settings)
+    corpus = CorpusText(settings.corpus_dir, parsed.documents)
+    numbers = {u.article for u in parsed.units if u.article}
+    questions = load_questions(questions_path)
+    if limit:
+        questions = questions[:limit]
+    report: dict[str, Any] = {"questions_file": _display_path(questions_path), "date": datetime.now().isoformat(timespec="seconds")}
+    if api_url:
+        report |= {"label": f"API {api_url}", "target": api_url}
+        records = evaluate(questions, api_asker(api_url, api_key), corpus, numbers, progress=progress)
+    else:
+        from assistant.compose import load_assistant
+
+        assistant = load_assistant(settings)
+        report |= {"label": "en processus", "target": "en processus"}
+        records = evaluate(questions, in_process_asker(assistant), corpus, numbers, progress=progress)
+        if baselines:
+            from assistant.store import chroma_client
+            from evals.baselines import baseline_assistant
+
+            report["baselines"] = {}
+            for kind in ("dense", "bm25"):
+                base = baseline_assistant(assistant, kind, chroma_client(settings))
+                report["baselines"][kind] = summarize(evaluate(questions, in_process_asker(base), corpus, numbers))
+    report["summary"] = summarize(records)
+    report["failures"] = failures(records)
+    report["records"] = verdicts(records)
+    js, md = write_reports(report, out, name)
+    overall = report["summary"]["overall"]
+    print(f"{overall['questions']} questions — " + ", ".join(
+        f"{k} {v:.3f}" for k, v in overall.items() if isinstance(v, float) and k not in ("latency_p50_ms", "latency_p95_ms")
+    ) + f", latence p50 {overall['latency_p50_ms']} ms, p95 {overall['latency_p95_ms']} ms, erreurs de l'API {overall['api_errors']}")
+    for kind, summary in report.get("baselines", {}).items():
+        o = summary["overall"]
+        print(f"référence {kind} : recall@5 {o['recall@5']:.3f}, MRR {o['mrr']:.3f}, refus P/R {o['refusal_precision'] or 0:.2f}/{o['refusal_recall'] or 0:.2f}")
+    print(f"Rapports : {js} ; {md}")
+    return 0
+
+
+def _display_path(path: Path) -> str:
+    """The questions file relative to the project when it is inside it (reports carry no machine path)."""
+    try:
+        return str(path.resolve().relative_to(Path(__file__).resolve().parent.parent))
+    except ValueError:
+        return path.name

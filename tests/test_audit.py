@@ -146,12 +146,12 @@ def test_cli_audit_export(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "a.sqlite3", "stored")
     log.record(entry(), 200, 1.0)
     env = {**os.environ, "CPP_ASSISTANT_AUDIT_DB": str(tmp_path / "a.sqlite3"), "CPP_ASSISTANT_DATA_DIR": str(tmp_path)}
-    res = subprocess.run([sys.executable, "-m", "ui.cli", "audit", "export", "--format", "csv", "--since", "2000-01-01"],
+    res = subprocess.run([sys.executable, "-m", "cli", "audit", "export", "--format", "csv", "--since", "2000-01-01"],
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.splitlines()[0].startswith("id,ts,request_id")
     assert "req-0" in res.stdout and "1 enregistrement(s) exporté(s)" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "ui.cli", "audit", "export", "--since", "hier"],
+    res = subprocess.run([sys.executable, "-m", "cli", "audit", "export", "--since", "hier"],
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 2 and "date invalide" in res.stderr and "Traceback" not in res.stderr
 

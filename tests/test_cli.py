@@ -17,7 +17,7 @@ from indexing.corpus import sha256_of
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True, env=full_env, timeout=300)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=full_env, timeout=300)
 
 
 def corpus_copy(settings: Settings, tmp_path: Path) -> Path:

@@ -29,7 +29,7 @@ def test_eval_through_the_api_with_the_default_limit_completes(built_index: Sett
     live = LiveApp(create_app(settings, assistant=assistant)).start()
     try:
         res = subprocess.run(
-            [sys.executable, "-m", "ui.cli", "eval", "--api-url", live.base, "--questions", str(questions),
+            [sys.executable, "-m", "cli", "eval", "--api-url", live.base, "--questions", str(questions),
              "--out", str(tmp_path), "--name", "api"],
             capture_output=True, text=True, timeout=600, cwd=PROJECT_ROOT,
             env={**os.environ, "HF_HUB_OFFLINE": "1", "CPP_ASSISTANT_DATA_DIR": str(built_index.data_dir)},

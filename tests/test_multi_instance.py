@@ -35,7 +35,7 @@ QUESTIONS = ["Quel est le pôle de l'instruction du tribunal judiciaire d'Auch ?
 def start_api(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "ui.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
         )
 

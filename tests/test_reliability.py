@@ -286,7 +286,7 @@ def test_second_concurrent_build_exits_with_a_french_message(tmp_path: Path, set
     s.data_dir.mkdir()
     with build_lock(s):
         res = subprocess.run(
-            [sys.executable, "-m", "ui.cli", "index", "build", "--quiet"], capture_output=True, text=True, timeout=300,
+            [sys.executable, "-m", "cli", "index", "build", "--quiet"], capture_output=True, text=True, timeout=300,
             env={"CPP_ASSISTANT_DATA_DIR": str(s.data_dir), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
         )
     assert res.returncode == 2

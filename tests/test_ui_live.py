@@ -64,7 +64,7 @@ def live_server(built_index: Settings, tmp_path_factory: pytest.TempPathFactory)
     }
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
         )
     server = LiveServer(f"http://127.0.0.1:{port}", port, log, root / "audit.sqlite3", proc)

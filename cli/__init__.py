@@ -1,6 +1,7 @@
 """The ``cpp-assistant`` command: build and inspect the index, show an article, ask a question, serve, evaluate.
 
-It is an entry point: it reads the settings once and composes indexing, assistant, evals and the web front doors.
+It is an entry point and only that: it parses the arguments, reads the settings once and dispatches to the function
+each sub-command names (``set_defaults(func=…)``); the work lives in ``indexing``, ``assistant``, ``evals`` and ``ui``.
 Every domain error is printed as a French sentence with a non-zero exit code, never as a traceback.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from assistant.errors import AssistantError
@@ -120,51 +120,12 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import datetime
+    from evals.run import run_evaluation
 
-    from assistant.verbatim import CorpusText
-    from evals.run import api_asker, evaluate, failures, in_process_asker, load_questions, summarize, verdicts, write_reports
-    from indexing.parse import parse_corpus
-
-    parsed = parse_corpus(settings)
-    corpus = CorpusText(settings.corpus_dir, parsed.documents)
-    numbers = {u.article for u in parsed.units if u.article}
-    questions = load_questions(args.questions)
-    if args.limit:
-        questions = questions[: args.limit]
-    report: dict = {"questions_file": str(args.questions), "date": datetime.now().isoformat(timespec="seconds")}
-    if args.api_url:
-        ask = api_asker(args.api_url, args.api_key)
-        report |= {"label": f"API {args.api_url}", "target": args.api_url}
-        records = evaluate(questions, ask, corpus, numbers, progress=not args.quiet)
-    else:
-        from assistant.compose import load_assistant
-
-        assistant = load_assistant(settings)
-        report |= {"label": "en processus", "target": "en processus"}
-        records = evaluate(questions, in_process_asker(assistant), corpus, numbers, progress=not args.quiet)
-        if args.baselines:
-            from assistant.store import chroma_client
-            from evals.baselines import baseline_assistant
-
-            report["baselines"] = {}
-            for kind in ("dense", "bm25"):
-                base = baseline_assistant(assistant, kind, chroma_client(settings))
-                base_records = evaluate(questions, in_process_asker(base), corpus, numbers)
-                report["baselines"][kind] = summarize(base_records)
-    report["summary"] = summarize(records)
-    report["failures"] = failures(records)
-    report["records"] = verdicts(records)
-    js, md = write_reports(report, args.out, args.name)
-    overall = report["summary"]["overall"]
-    print(f"{overall['questions']} questions — " + ", ".join(
-        f"{k} {v:.3f}" for k, v in overall.items() if isinstance(v, float) and k not in ("latency_p50_ms", "latency_p95_ms")
-    ) + f", latence p50 {overall['latency_p50_ms']} ms, p95 {overall['latency_p95_ms']} ms, erreurs de l'API {overall['api_errors']}")
-    for kind, summary in report.get("baselines", {}).items():
-        o = summary["overall"]
-        print(f"référence {kind} : recall@5 {o['recall@5']:.3f}, MRR {o['mrr']:.3f}, refus P/R {o['refusal_precision'] or 0:.2f}/{o['refusal_recall'] or 0:.2f}")
-    print(f"Rapports : {js} ; {md}")
-    return 0
+    return run_evaluation(
+        settings, args.questions, out=args.out, name=args.name, api_url=args.api_url, api_key=args.api_key,
+        baselines=args.baselines, limit=args.limit, progress=not args.quiet,
+    )
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -214,33 +175,26 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
-    "index build": cmd_index_build,
-    "index status": cmd_index_status,
-    "index gc": cmd_index_gc,
-    "show": cmd_show,
-    "ask": cmd_ask,
-    "eval": cmd_eval,
-    "serve": cmd_serve,
-    "audit export": cmd_audit_export,
-}
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpp-assistant", description="Assistant de procédure pénale (CPP, circulaires).")
     sub = parser.add_subparsers(dest="command", required=True)
     index = sub.add_parser("index", help="Construire ou inspecter l'index.")
     index_sub = index.add_subparsers(dest="index_command", required=True)
     build = index_sub.add_parser("build", help="Construire l'index (incrémental, atomique).")
+    build.set_defaults(func=cmd_index_build)
     build.add_argument("--quiet", action="store_true", help="Sans barre de progression.")
-    index_sub.add_parser("status", help="État de l'index : unités par document, modèle, date de construction.")
+    index_sub.add_parser("status", help="État de l'index : unités par document, modèle, date de construction.").set_defaults(func=cmd_index_status)
     gc = index_sub.add_parser("gc", help="Supprimer les collections remplacées dont le délai de grâce est passé.")
+    gc.set_defaults(func=cmd_index_gc)
     gc.add_argument("--grace-minutes", type=float, help="Délai de grâce en minutes (défaut : CPP_ASSISTANT_INDEX_GC_GRACE_S).")
     show = sub.add_parser("show", help="Afficher un article (ex. : 706-88, D15-4-4).")
+    show.set_defaults(func=cmd_show)
     show.add_argument("ref")
     ask = sub.add_parser("ask", help="Poser une question ; la réponse cite le corpus.")
+    ask.set_defaults(func=cmd_ask)
     ask.add_argument("question")
     ev = sub.add_parser("eval", help="Évaluer sur un jeu de questions (en processus ou via l'API).")
+    ev.set_defaults(func=cmd_eval)
     ev.add_argument("--questions", type=Path, default=PROJECT_ROOT / "evals" / "questions.jsonl")
     ev.add_argument("--api-url", help="Évaluer un serveur en marche (ex. http://127.0.0.1:8000).")
     ev.add_argument("--api-key", help="Clé d'API du serveur évalué.")
@@ -250,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--name", default="eval-latest", help="Nom des rapports (sans extension).")
     ev.add_argument("--quiet", action="store_true", help="Sans barre de progression.")
     serve = sub.add_parser("serve", help="Servir l'API HTTP et la page de chat (uvicorn).")
+    serve.set_defaults(func=cmd_serve)
     serve.add_argument("--host", default="127.0.0.1", help="Adresse d'écoute (défaut : 127.0.0.1 ; 0.0.0.0 pour le réseau).")
     serve.add_argument("--port", type=int, default=8000, help="Port (défaut : 8000).")
     serve.add_argument("--workers", type=int, default=1, help="Processus (chacun charge l'index et le modèle).")
@@ -257,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="Journal d'audit des requêtes et avis des utilisateurs.")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     export = audit_sub.add_parser("export", help="Exporter le journal d'audit (ou les avis) en JSON Lines ou CSV.")
+    export.set_defaults(func=cmd_audit_export)
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--since", help="Seulement à partir de cette date (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM, UTC).")
     export.add_argument("--table", choices=["audit", "feedback"], default="audit", help="« audit » (requêtes) ou « feedback » (avis).")
@@ -268,12 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     args = build_parser().parse_args(argv)
-    key = args.command + (f" {args.index_command}" if args.command == "index" else "")
-    if args.command == "audit":
-        key = f"audit {args.audit_command}"
     try:
         settings = Settings()
-        return COMMANDS[key](settings, args)
+        return int(args.func(settings, args))
     except AssistantError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
