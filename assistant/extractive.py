@@ -57,6 +57,7 @@ KIND_SENTENCE = {"duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions":
 KIND_BONUS = {"duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15}
 ACT_BONUS = 1.3
 CHAPEAU_FACTOR = 0.8
+OWN_REGIME_BONUS = 1.3  # the article's own text names the regime (706-88-1 « terroriste »), not only a list it cites
 POLARITY_BONUS = 1.4
 LENGTH_PENALTY = 0.25
 PRIOR_EXPONENT = 1.0
@@ -113,8 +114,9 @@ class ExtractiveGenerator:
             prior = (max(hit.score, 1e-9) / top) ** PRIOR_EXPONENT if top > 0 else 1.0
             if hit.pinned:
                 prior = max(prior, 1.0)
+            own_regime = bool(a.regimes) and any(vocabulary().regimes[r].search(fold(hit.unit.text)) for r in a.regimes)
             for order, sentence in enumerate(self._sentences(hit.unit)):
-                s = self._sentence_score(sentence, q_terms, a) * prior
+                s = self._sentence_score(sentence, q_terms, a) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
                 scored.append(Passage(hit.unit, sentence, s, rank, order))
         if not scored:
             return []

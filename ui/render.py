@@ -149,7 +149,11 @@ def unit_label(c: Citation) -> str:
 
 
 def _sources(answer: Answer) -> list[Citation]:
-    return [c for c in answer.citations if c.role == "source"]
+    """The quoted passages under « Fondement »: every source but the one the « Réponse » already quotes."""
+    sources = [c for c in answer.citations if c.role == "source"]
+    if sources and answer.summary and sources[0].quote and sources[0].quote in answer.summary:
+        return sources[1:]
+    return sources
 
 
 def _renvois(answer: Answer) -> list[Citation]:
