@@ -75,6 +75,17 @@ class Catalog:
                 return u
         return None
 
+    def unit_of_basis(self, doc_id: str, article: str | None, section: str | None, quote: str) -> Unit | None:
+        """The live unit a legal basis (a tool's or a rule's) rests on — never a repealed block: a basis is law in
+        force. An unnumbered circulaire paragraph is found by its quote. The one basis → unit lookup."""
+        if article:
+            return next((u for u in self.units_for_article(article) if u.doc_id == doc_id and not u.abrogated), None)
+        if section:
+            return self.section(doc_id, section)
+        from assistant.verbatim import contains_quote
+
+        return next((u for u in self.units_of(doc_id) if quote and contains_quote(u.text, quote)), None)
+
     # -- the cross-reference graph ------------------------------------------------------------
 
     def cites(self, unit: Unit) -> set[str]:

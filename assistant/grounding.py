@@ -55,15 +55,8 @@ class Prepared:
 
 
 def unit_of_basis(catalog: Catalog, basis: dict[str, Any]) -> Unit | None:
-    """The unit a tool's basis entry rests on: the live article of that number (a repealed block only if alone)."""
-    if basis.get("article"):
-        units = catalog.units_for_article(basis["article"])
-        return next((u for u in units if not u.abrogated), units[0] if units else None)
-    doc_id = basis.get("doc_id", "")
-    if basis.get("section"):
-        return catalog.section(doc_id, basis["section"])
-    quote = basis.get("quote", "")
-    return next((u for u in catalog.units_of(doc_id) if quote and quote in u.text), None)
+    """The unit a tool's basis entry (a dict of its result) rests on: ``Catalog.unit_of_basis``."""
+    return catalog.unit_of_basis(basis.get("doc_id", ""), basis.get("article"), basis.get("section"), basis.get("quote", ""))
 
 
 def basis_of(result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -405,18 +405,8 @@ def load_matters() -> dict[str, Matter]:
 
 
 def unit_for_basis(catalog: Catalog, basis: Basis) -> Unit | None:
-    """The live unit a basis cites (never a repealed block), or None.
-
-    An unnumbered paragraph of a circulaire (no article, no section) is found by its quote.
-    """
-    if basis.article:
-        for unit in catalog.units_for_article(basis.article):
-            if unit.doc_id == basis.doc_id and not unit.abrogated:
-                return unit
-        return None
-    if basis.section:
-        return catalog.section(basis.doc_id, basis.section)
-    return next((u for u in catalog.units_of(basis.doc_id) if contains_quote(u.text, basis.quote)), None)
+    """The live unit a basis cites (never a repealed block), or None: ``Catalog.unit_of_basis``."""
+    return catalog.unit_of_basis(basis.doc_id, basis.article, basis.section, basis.quote)
 
 
 def verify_basis(catalog: Catalog, basis: Basis) -> str | None:
