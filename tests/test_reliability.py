@@ -138,7 +138,7 @@ RULES = sorted(load_delai_rules())
 text = st.text(max_size=40)
 starts = st.one_of(
     st.datetimes().map(lambda d: d.isoformat()), st.dates().map(lambda d: d.isoformat()),
-    st.dates().map(lambda d: f"{d.day}/{d.month}/{d.year:04d} 10:00"), text, st.integers(), st.none(), st.floats(),
+    st.dates().map(lambda d: f"{d.day}/{d.month}/{d.year:04d} 10:00"), text, st.integers(), st.none(), st.floats(allow_nan=False, allow_infinity=False),  # JSON has no inf or NaN
 )
 values = st.one_of(text, st.integers(), st.booleans(), st.none(), st.floats(), st.lists(st.integers(), max_size=3))
 

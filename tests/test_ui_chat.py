@@ -287,7 +287,7 @@ def test_references_are_pinpointed_and_name_the_right_code() -> None:
     c = Citation(**base, article="706-88", version_date="2022-08-15", alinea=6)
     assert reference(c) == "CPP, art. 706-88, al. 6 (version en vigueur au 15/08/2022)"
     other = Citation(**base, article="324-1", version_date=None, role="renvoi", in_corpus=False, code="code pénal")
-    assert reference(other) == "code pénal, art. 324-1 (hors corpus)"
+    assert reference(other) == "code pénal, art. 324-1 (hors du corpus)"
 
 
 def test_layout_uses_the_summary_when_there_is_one_and_never_needs_it() -> None:
@@ -298,11 +298,11 @@ def test_layout_uses_the_summary_when_there_is_one_and_never_needs_it() -> None:
     without = Answer(answer="**Oui** : selon l'article 706-88.\n\nDétails…", refused=False, citations=[c, renvoi])
     html = answer_html(without, None)
     assert '<div class="cpp-reponse"><h2>Réponse</h2><p>Oui : selon l&#x27;article 706-88.</p></div>' in html
-    assert "<h3>Voir aussi</h3><ul><li>code pénal, art. 421-1 (hors corpus)</li></ul>" in html
+    assert "<h3>Voir aussi</h3><ul><li>code pénal, art. 421-1 (hors du corpus)</li></ul>" in html
     with_summary = Answer(answer="Texte long.", refused=False, citations=[c], summary="Oui (CPP, art. 706-88, al. 1).")
     assert "<p>Oui (CPP, art. 706-88, al. 1).</p>" in answer_html(with_summary, None)
     text = answer_text(without)
     assert text.splitlines()[0] == "Réponse : Oui : selon l'article 706-88."
     assert "- « la garde à vue peut être prolongée » (CPP, art. 706-88, al. 1 (version en vigueur au 15/08/2022))" in text
-    assert "Voir aussi : code pénal, art. 421-1 (hors corpus)" in text
+    assert "Voir aussi : code pénal, art. 421-1 (hors du corpus)" in text
     assert "<" not in text and "**" not in text

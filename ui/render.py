@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
-from assistant.models import Citation, Unit, format_date_fr, format_date_num
+from assistant.models import Citation, Unit, format_date_fr
 from assistant.tools.poles import de
 from assistant.tools.router import tool_headline
 from assistant.tools.rules import basis_ref
@@ -127,20 +127,9 @@ def highlighted_paragraphs(unit: Unit, quotes: list[str]) -> tuple[str, bool]:
 
 
 def reference(c: Citation) -> str:
-    """The pinpoint reference of a citation, built from its fields: « CPP, art. 706-88, al. 6 (version en vigueur au
-    15/08/2022) », « code pénal, art. 324-1 (hors corpus) », « Circulaire du 5 mars 2025 …, § 1.1 »."""
-    if c.code and c.article:  # an article of another code: never « CPP »
-        return f"{c.code}, art. {c.article} (hors corpus)"
-    if not c.article:
-        return c.label()
-    base = f"CPP, art. {c.article}" + (f", al. {c.alinea}" if c.alinea else "")
-    if not c.in_corpus:
-        return f"{base} (hors du corpus)"
-    if c.unverified:
-        base += " (numéro non vérifié)"
-    if c.abrogated:
-        return f"{base} (abrogé ; ancienne rédaction)"
-    return f"{base} (version en vigueur au {format_date_num(c.version_date)})" if c.version_date else base
+    """The pinpoint reference of a citation: ``Citation.label`` (« CPP, art. 706-88, al. 6 (version en vigueur au
+    15/08/2022) », « code pénal, art. 324-1 (hors du corpus) », « Circulaire du 5 mars 2025 …, § 1.1 »)."""
+    return c.label()
 
 
 def unit_label(c: Citation) -> str:
