@@ -35,14 +35,14 @@ from assistant.grounding import (
 )
 from assistant.models import Citation, Unit
 from assistant.retrieval import Hit
-from assistant.text import fold
+from assistant.text import MONTHS_PATTERN, fold
 from assistant.tools.router import ToolCall, describe_result, tool_headline
 from assistant.verbatim import CorpusText
 from assistant.vocabulary import vocabulary
 
 QUANTITY_S = re.compile(
     r"\b(heures?|jours?|mois|ans|années?|semaines?|délai|durée|renouvel\w*|prolong\w*|excéder|au plus|au maximum|"
-    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\b",
+    rf"{MONTHS_PATTERN})\b",
     re.I,
 )
 AUTHORITY_S = re.compile(

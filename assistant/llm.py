@@ -71,8 +71,6 @@ class LLMGenerator:
         return units, messages, tools, self.model.bind_tools(list(tools.values()))
 
     def generate(self, p: Prepared) -> Answer:
-        from langchain_core.messages import ToolMessage
-
         if p.refusal:
             return refuse(p, self.catalog, p.refusal)
         units, messages, tools, model = self._call(p)
@@ -84,11 +82,7 @@ class LLMGenerator:
                 if not calls:
                     break
                 messages.append(reply)
-                for call in calls:
-                    result = _run_tool(tools, call["name"], call.get("args") or {})
-                    if "erreur" not in result:
-                        tool_uses.append(ToolUse(call["name"], call.get("args") or {}, result))
-                    messages.append(ToolMessage(json.dumps(result, ensure_ascii=False), tool_call_id=call["id"]))
+                _answer_tool_calls(calls, tools, messages, tool_uses)
                 reply = model.invoke(messages)
         except AssistantError:
             raise
@@ -105,8 +99,6 @@ class LLMGenerator:
         is ``_checked_answer`` on the whole text (the citation check, a refusal if nothing verifiable remains): it is
         authoritative, and the caller reconciles it with what was streamed (``assistant.streaming``).
         """
-        from langchain_core.messages import ToolMessage
-
         if p.refusal:
             yield refuse(p, self.catalog, p.refusal)
             return
@@ -126,11 +118,7 @@ class LLMGenerator:
                     text = _text_of(reply.content if reply is not None else "").strip()
                     break
                 messages.append(reply)
-                for call in calls:
-                    result = _run_tool(tools, call["name"], call.get("args") or {})
-                    if "erreur" not in result:
-                        tool_uses.append(ToolUse(call["name"], call.get("args") or {}, result))
-                    messages.append(ToolMessage(json.dumps(result, ensure_ascii=False), tool_call_id=call["id"]))
+                _answer_tool_calls(calls, tools, messages, tool_uses)
         except AssistantError:
             raise
         except Exception as exc:  # network, timeout, malformed reply: say so, never a stack trace
@@ -148,12 +136,7 @@ class LLMGenerator:
         if not text or text.startswith(REFUSAL_MARKER):
             reason = text[len(REFUSAL_MARKER):].strip(" :.-—") if text else ""
             return refuse(p, self.catalog, reason or None)
-        allowed = {u.article for u in units if u.article}
-        for use in tool_uses:
-            allowed |= {b["article"] for b in basis_of(use.result) if b.get("article")}
-        for number in referenced_articles(text):
-            if number not in allowed:
-                text = _remove_reference(text, number)
+        text = _without_unknown_articles(text, units, tool_uses)
         used = sorted({int(n) for n in _MARKER_RE.findall(text) if 1 <= int(n) <= len(units)})
         citations: list[Citation] = []
         assert p.analysis is not None
@@ -211,12 +194,7 @@ class _StreamedText:
         return [self._checked(rest)]
 
     def _checked(self, piece: str) -> str:
-        allowed = {u.article for u in self.units if u.article}
-        for use in self.tool_uses:
-            allowed |= {b["article"] for b in basis_of(use.result) if b.get("article")}
-        for number in referenced_articles(piece):
-            if number not in allowed:
-                piece = _remove_reference(piece, number)
+        piece = _without_unknown_articles(piece, self.units, self.tool_uses)
         return _MARKER_RE.sub(lambda m: _marker_label(m, self.units, self.catalog), piece)
 
 
@@ -231,6 +209,28 @@ def _text_of(content: Any) -> str:
 def _marker_label(m: re.Match[str], units: list[Unit], catalog: Catalog) -> str:
     n = int(m.group(1))
     return f"({reference_label(units[n - 1], catalog)})" if 1 <= n <= len(units) else ""
+
+
+def _answer_tool_calls(calls: list[Any], tools: dict[str, Any], messages: list[Any], tool_uses: list[ToolUse]) -> None:
+    """Run the tools a model reply asks for: each result goes back to the model; the successful ones are kept."""
+    from langchain_core.messages import ToolMessage
+
+    for call in calls:
+        result = _run_tool(tools, call["name"], call.get("args") or {})
+        if "erreur" not in result:
+            tool_uses.append(ToolUse(call["name"], call.get("args") or {}, result))
+        messages.append(ToolMessage(json.dumps(result, ensure_ascii=False), tool_call_id=call["id"]))
+
+
+def _without_unknown_articles(text: str, units: list[Unit], tool_uses: list[ToolUse]) -> str:
+    """The model's text with every article number that is neither a source nor a tool's basis removed."""
+    allowed = {u.article for u in units if u.article}
+    for use in tool_uses:
+        allowed |= {b["article"] for b in basis_of(use.result) if b.get("article")}
+    for number in referenced_articles(text):
+        if number not in allowed:
+            text = _remove_reference(text, number)
+    return text
 
 
 def _remove_reference(text: str, number: str) -> str:

@@ -19,6 +19,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
+from assistant.analysis import concept_polarity
 from assistant.catalog import Catalog
 from assistant.french import expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
@@ -281,10 +282,13 @@ class HybridSearch:
         return cache[unit.unit_id]
 
     def _polarity(self, unit: Unit, concept: str) -> bool | None:
-        """Whether the unit speaks of a concept affirmatively (True), only in the negative (False), or not at all."""
-        from assistant.analysis import concept_polarity
-
-        return concept_polarity(self._folded(unit), concept)
+        """Whether the unit speaks of a concept affirmatively (True), only in the negative (False), or not at all
+        (computed once per unit and concept: it is on the path of every question in the negative)."""
+        cache = self.__dict__.setdefault("_polarity_cache", {})
+        key = (unit.unit_id, concept)
+        if key not in cache:
+            cache[key] = concept_polarity(self._folded(unit), concept)
+        return cache[key]
 
     def _pinned(self, query: str, hits: dict[str, Hit], with_abrogated: bool, analysis: QuestionAnalysis | None = None) -> list[Hit]:
         out = []
