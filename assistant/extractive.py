@@ -52,7 +52,11 @@ AUTHORITY_S = re.compile(
 )
 CONDITION_S = re.compile(r"\b(lorsque|lorsqu|si|sauf|à condition|en cas|dès lors|sous réserve|qu'après|que si|uniquement|seulement)\b", re.I)
 POSSIBILITY_S = re.compile(r"\b(peut|peuvent|ne peut|ne peuvent|est interdit|sont interdits|autorise|autoriser|possible)\b", re.I)
-_NOT_AN_ANSWER = re.compile(r"^(TITRE|OBJET|MINIST|DESTINATAIRE|R[ÉE]F[ÉE]RENCE|ANNEXE)|^[A-ZÉ][\w-]+, le \d", re.I)
+_NOT_AN_ANSWER = re.compile(r"^(TITRE|OBJET|MINIST|DESTINATAIRE|R[ÉE]F[ÉE]RENCE|ANNEXE|N°|N/REF|NOR\b)|^[A-ZÉ][\w-]+, le \d", re.I)
+_NOTE_MARK = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰\d]+\s+")
+ITEM_RE = re.compile(r"^(?:\d+°|[a-z]\)|[-–•]) ")
+ITEMS_BUDGET = 600  # characters of enumeration items quoted after their chapeau
+NOTE_FACTOR = 0.9  # a circulaire's footnote can answer (a platform's name, a service) but the body comes first
 KIND_SENTENCE = {"duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S, "possibility": POSSIBILITY_S}
 KIND_BONUS = {"duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15}
 ACT_BONUS = 1.3
@@ -79,6 +83,7 @@ class Passage:
     score: float
     rank: int  # the unit's rank among the candidates
     order: int  # position of the sentence in its unit
+    list_items: bool = False  # the items of an enumeration quoted after their chapeau (kept within the budget)
 
 
 class ExtractiveGenerator:
@@ -115,8 +120,12 @@ class ExtractiveGenerator:
             if hit.pinned:
                 prior = max(prior, 1.0)
             own_regime = bool(a.regimes) and any(vocabulary().regimes[r].search(fold(hit.unit.text)) for r in a.regimes)
-            for order, sentence in enumerate(self._sentences(hit.unit)):
+            sentences = self._sentences(hit.unit)
+            notes = self._note_sentences(hit.unit)
+            for order, sentence in enumerate(sentences + notes):
                 s = self._sentence_score(sentence, q_terms, a) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
+                if order >= len(sentences):
+                    s *= NOTE_FACTOR
                 scored.append(Passage(hit.unit, sentence, s, rank, order))
         if not scored:
             return []
@@ -128,8 +137,15 @@ class ExtractiveGenerator:
             lead = best_first  # another unit leads only when its sentence answers clearly better
         chosen = [lead]
         unit = lead.unit
+        chapeau = lead.quote if lead.quote.rstrip().endswith(":") else (self._chapeau(unit, lead.quote) if ITEM_RE.match(lead.quote) else None)
+        items = self._items(unit, chapeau) if chapeau else None
         if unit.kind == "code" and len(unit.text) <= SHORT_UNIT_CHARS and not unit.abrogated:
             chosen = [lead, Passage(unit, unit.text, lead.score, lead.rank, -1)]
+        elif chapeau and items:
+            # The chapeau and its items, in the text's order (the item that matched among them, or after them).
+            chosen = [Passage(unit, chapeau, lead.score, lead.rank, -1), Passage(unit, items, lead.score, lead.rank, 0, list_items=True)]
+            if lead.quote != chapeau and lead.quote not in items:
+                chosen.append(lead)
         else:
             same = sorted((ps for ps in scored if ps.unit is unit and ps is not lead and ps.score >= SAME_UNIT_RATIO * lead.score),
                           key=lambda ps: -ps.score)[:SAME_UNIT_PASSAGES]
@@ -153,7 +169,7 @@ class ExtractiveGenerator:
         """The Réponse and the passages that fit in the quote budget (a long answer is not read)."""
         out, used = passages[:1], 0
         for ps in passages[1:]:
-            if used and used + len(ps.quote) > QUOTE_BUDGET:
+            if used and used + len(ps.quote) > QUOTE_BUDGET and not ps.list_items:
                 continue
             out.append(ps)
             used += len(ps.quote)
@@ -168,6 +184,11 @@ class ExtractiveGenerator:
                     continue
                 out.append(s)
         return out
+
+    @staticmethod
+    def _note_sentences(unit: Unit) -> list[str]:
+        """The sentences of a circulaire's footnotes, without their call mark."""
+        return [s for note in unit.notes for s in split_sentences(_NOTE_MARK.sub("", note)) if len(s.split()) >= 4]
 
     def _sentence_score(self, sentence: str, q_terms: set[str], a: QuestionAnalysis) -> float:
         terms = set(tokenize(sentence))
@@ -189,15 +210,33 @@ class ExtractiveGenerator:
         return score
 
     def _with_chapeaux(self, passages: list[Passage]) -> list[Passage]:
-        """An enumeration item (« 3° … ») is quoted after the chapeau that gives it its meaning."""
+        """An enumeration item (« 3° … ») is quoted after the chapeau that gives it its meaning, and a chapeau
+        (« … les obligations suivantes : ») before its items: the list is the answer it announces."""
         out: list[Passage] = []
         for ps in passages:
-            if re.match(r"^\d+° ", ps.quote):
+            if ITEM_RE.match(ps.quote):
                 chapeau = self._chapeau(ps.unit, ps.quote)
                 if chapeau and all(o.quote != chapeau for o in out):
                     out.append(Passage(ps.unit, chapeau, ps.score, ps.rank, -1))
             out.append(ps)
+            if ps.quote.rstrip().endswith(":"):
+                items = self._items(ps.unit, ps.quote)
+                if items and all(o.quote != items for o in [*out, *passages]):
+                    out.append(Passage(ps.unit, items, ps.score, ps.rank, ps.order + 1, list_items=True))
         return out[: MAX_PASSAGES + 1]
+
+    @staticmethod
+    def _items(unit: Unit, chapeau: str) -> str | None:
+        """The items that follow a chapeau in its unit, in order, within ``ITEMS_BUDGET`` characters."""
+        index = next((i for i, al in enumerate(unit.alineas) if al.rstrip().endswith(chapeau.rstrip())), None)
+        if index is None:
+            return None
+        items: list[str] = []
+        for al in unit.alineas[index + 1 :]:
+            if not ITEM_RE.match(al) or (items and sum(map(len, items)) + len(al) > ITEMS_BUDGET):
+                break
+            items.append(al)
+        return " ".join(items) or None
 
     @staticmethod
     def _chapeau(unit: Unit, item: str) -> str | None:

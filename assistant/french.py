@@ -78,6 +78,26 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def concept_groups(question: str) -> list[set[str]]:
+    """The question's content words as concepts: each word alone, except that an abbreviation or everyday word and
+    the corpus words it stands for (« DGSI » → « service spécialisé de renseignement ») form one concept, found in a
+    text when any of its words is. Coverage counts concepts, so an expansion never makes a question harder to cover."""
+    spans: list[tuple[int, int, str]] = [(m.start(), m.end(), ABBREVIATIONS[m.group(0).lower()]) for m in _ABBREV_RE.finditer(question)]
+    for m in _THESAURUS_RE.finditer(question):
+        if all(m.end() <= a or m.start() >= b for a, b, _ in spans):
+            spans.append((m.start(), m.end(), THESAURUS[m.group(0).lower()]))
+    groups: list[set[str]] = []
+    last = 0
+    for a, b, expansion in sorted(spans):
+        groups += [{t} for t in content_terms(question[last:a])]
+        group = content_terms(question[a:b]) | content_terms(expand_abbreviations(expansion))
+        if group:
+            groups.append(group)
+        last = b
+    groups += [{t} for t in content_terms(question[last:])]
+    return groups
+
+
 def content_terms(text: str) -> set[str]:
     """The distinct stemmed words of a text, numbers excluded: used to measure how much of a question a unit covers."""
     return {t for t in tokenize(text) if t[0].isalpha() and not t[1:2].isdigit()}

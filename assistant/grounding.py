@@ -17,7 +17,7 @@ from typing import Any
 from assistant.analysis import QuestionAnalysis
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
-from assistant.french import content_terms, expand_abbreviations, tokenize
+from assistant.french import concept_groups, content_terms, tokenize
 from assistant.models import Citation, Unit
 from assistant.references import find_references
 from assistant.retrieval import Hit
@@ -155,12 +155,13 @@ def first_sentence(unit: Unit) -> str:
 
 def coverage(question: str, unit: Unit, idf: Callable[[str], float]) -> float:
     """Idf-weighted share of the question's content words present in the unit (text, title, headings)."""
-    q = content_terms(expand_abbreviations(question))
-    if not q:
+    groups = concept_groups(question)
+    if not groups:
         return 0.0
     doc = set(tokenize(" ".join((unit.title, *unit.hierarchy, unit.text, *unit.notes))))
-    total = sum(idf(t) for t in q)
-    return sum(idf(t) for t in q if t in doc) / total if total else 0.0
+    weights = [max(idf(t) for t in g) for g in groups]
+    total = sum(weights)
+    return sum(w for g, w in zip(groups, weights, strict=True) if g & doc) / total if total else 0.0
 
 
 def speaks_of(unit: Unit, catalog: Catalog, names: tuple[str, ...] | list[str], table: dict[str, re.Pattern[str]]) -> bool:
