@@ -29,13 +29,12 @@ from assistant.grounding import (
     refuse,
     renvois,
     retrieved_ids,
-    split_sentences,
     unit_citation,
     unit_of_basis,
 )
 from assistant.models import Citation, Unit
 from assistant.retrieval import Hit
-from assistant.text import MONTHS_PATTERN, fold
+from assistant.text import MONTHS_PATTERN, fold, split_sentences
 from assistant.tools.router import ToolCall, describe_result, tool_headline
 from assistant.verbatim import CorpusText
 from assistant.vocabulary import vocabulary

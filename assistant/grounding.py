@@ -21,6 +21,7 @@ from assistant.french import concept_groups, content_terms, tokenize
 from assistant.models import Citation, Unit
 from assistant.references import find_references
 from assistant.retrieval import Hit
+from assistant.text import split_sentences
 from assistant.tools import POLE_INSTRUCTION
 from assistant.vocabulary import vocabulary
 
@@ -129,21 +130,6 @@ def renvois(text: str, citations: list[Citation], catalog: Catalog) -> list[Cita
             )
         )
     return out
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀÂÉÈÊÎÔÛÇ«0-9IVX])")
-_ABBREV_END = re.compile(r"(?:\bart|\bal|\bn°|\bp|\bcf|\b[A-Z]|\bL|\bR|\bD)\.$")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of an alinéa, without cutting after « art. », « n° », « L. »…"""
-    out: list[str] = []
-    for piece in _SENTENCE_END.split(text):
-        if out and _ABBREV_END.search(out[-1]):
-            out[-1] = f"{out[-1]} {piece}"
-        else:
-            out.append(piece)
-    return [s.strip() for s in out if s.strip()]
 
 
 def first_sentence(unit: Unit) -> str:

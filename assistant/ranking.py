@@ -1,0 +1,134 @@
+"""The last step of retrieval: a linear ranker over what distinguishes the unit that answers from its neighbours.
+
+Fusion and the analysis factors (``retrieval.HybridSearch._rerank``) put the right unit among the first candidates
+almost always, but often not first: a sibling article of the same chapter shares most of the question's words.
+The ranker reorders the first ``RANK_DEPTH`` hits by a weighted sum of features that each say *why* a unit may be
+the one that answers — its fused score and ranks, the share of the question found in its best sentence and in its
+headings, the words that only it holds among the candidates, the act, regime and kind of answer asked (a duration
+question wants a unit that states a duration)…
+
+The weights depend on the embedding model (two features are dense ranks and cosines), so they live with the model
+in ``embedding_profiles.toml``; ``evals/train_ranker.py`` learns them (pairwise logistic regression) on
+``evals/questions.jsonl`` only. A model without weights keeps the fused order.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from assistant.french import content_terms, expand_abbreviations, tokenize
+from assistant.text import fold, split_sentences
+from assistant.vocabulary import vocabulary
+
+if TYPE_CHECKING:
+    from assistant.analysis import QuestionAnalysis
+    from assistant.catalog import Catalog
+    from assistant.models import Unit
+    from assistant.retrieval import Hit
+
+RANK_DEPTH = 12  # hits the ranker reorders (recall@10 ≈ 0.96 on evals/questions.jsonl)
+
+FEATURES = (
+    "local_best",  # share of the question's words that only few candidates hold, in the unit's best sentence
+    "fused",  # log of the fused score relative to the first hit
+    "lexical_rr",  # reciprocal BM25 rank
+    "dense_rr",  # reciprocal dense rank
+    "cosine",  # cosine similarity of the unit's best chunk
+    "coverage",  # idf-weighted share of the question's words in the unit's text
+    "heading_coverage",  # … in its title and heading path (Titre > Chapitre > Section names the act and regime)
+    "best_sentence",  # … in its best sentence
+    "act",  # +1 the unit names the act asked about, -1 it does not (0: no act asked)
+    "regime",  # same for the regime
+    "duration",  # +1 / -1: the unit states a duration, for a question asking one
+    "enumeration",  # an offence list cited by other articles, for a question not about the list
+    "length",  # log length of the unit
+    "circulaire_asked",  # a circulaire section, for a question that names the circulaire
+    "circulaire_not_asked",  # a circulaire section, for a question that does not
+)
+
+DURATION_RE = re.compile(
+    r"\b(\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|dix|douze|quinze|vingt|trente|quarante|soixante|cent)"
+    r"\s+(heures?|jours?|mois|ans|années?|semaines?)\b",
+    re.I,
+)
+_CIRCULAIRE_RE = re.compile(r"\bcirculaire", re.I)
+
+
+class UnitText:
+    """Token sets of a unit (whole, headings, each sentence), computed once per unit: on every question's path."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[set[str], set[str], list[set[str]]]] = {}
+
+    def of(self, unit: Unit) -> tuple[set[str], set[str], list[set[str]]]:
+        got = self._cache.get(unit.unit_id)
+        if got is None:
+            body = set(tokenize(" ".join((unit.text, *unit.notes))))
+            heads = set(tokenize(" ".join((unit.title, *unit.hierarchy))))
+            sentences = [set(tokenize(s)) for al in (*unit.alineas, *unit.notes) for s in split_sentences(al)]
+            got = self._cache[unit.unit_id] = (body, heads, sentences)
+        return got
+
+
+def features(
+    hits: Sequence[Hit], question: str, a: QuestionAnalysis, catalog: Catalog, idf: Callable[[str], float], texts: UnitText
+) -> list[list[float]]:
+    """One feature vector (in ``FEATURES`` order) per hit."""
+    q_terms = content_terms(expand_abbreviations(question))
+    total = sum(idf(t) for t in q_terms) or 1.0
+    top = max((h.score for h in hits), default=1.0) or 1.0
+    tokens = [texts.of(h.unit) for h in hits]
+    n = len(hits)
+    local = {t: idf(t) * math.log(1 + n / (1 + sum(t in body or t in heads for body, heads, _ in tokens))) for t in q_terms}
+    local_total = sum(local.values()) or 1.0
+    voc = vocabulary()
+    circulaire_asked = bool(_CIRCULAIRE_RE.search(question))
+    out = []
+    for h, (body, heads, sentences) in zip(hits, tokens, strict=True):
+        u = h.unit
+        folded = fold(" ".join((u.title, " ".join(u.hierarchy), u.text)))
+        best = max((sum(idf(t) for t in q_terms if t in s) for s in sentences), default=0.0) / total
+        local_best = max((sum(w for t, w in local.items() if t in s) for s in sentences), default=0.0) / local_total
+        is_circulaire = u.kind == "circulaire"
+        out.append([
+            local_best,
+            math.log(max(h.score, 1e-6) / top),
+            1.0 / h.lexical_rank if h.lexical_rank else 0.0,
+            1.0 / h.dense_rank if h.dense_rank else 0.0,
+            h.dense_score,
+            sum(idf(t) for t in q_terms if t in body) / total,
+            sum(idf(t) for t in q_terms if t in heads) / total,
+            best,
+            _signed(bool(a.acts), any(voc.acts[x].search(folded) for x in a.acts)),
+            _signed(bool(a.regimes), any(voc.regimes[x].search(catalog.scope_text(u)) for x in a.regimes)),
+            _signed(a.kind == "duration", a.kind == "duration" and bool(DURATION_RE.search(u.text))),
+            1.0 if catalog.is_scope_list(u) and a.kind not in ("list", "text", "status") else 0.0,
+            math.log1p(len(u.text)) / 8,
+            1.0 if is_circulaire and circulaire_asked else 0.0,
+            1.0 if is_circulaire and not circulaire_asked else 0.0,
+        ])
+    return out
+
+
+def _signed(asked: bool, holds: bool) -> float:
+    """+1 the unit holds what the question asks, -1 it does not, 0 the question does not ask it."""
+    if not asked:
+        return 0.0
+    return 1.0 if holds else -1.0
+
+
+def rerank(hits: list[Hit], vectors: list[list[float]], weights: Mapping[str, float]) -> list[Hit]:
+    """The hits reordered by the ranker; their scores become ``first score × exp(margin to the best)``, so that the
+    answer composer's prior (score relative to the first) follows the ranker's confidence."""
+    if not hits:
+        return hits
+    w = [weights.get(name, 0.0) for name in FEATURES]
+    margins = [sum(x * y for x, y in zip(v, w, strict=True)) for v in vectors]
+    best = max(margins)
+    top = max(h.score for h in hits)
+    for h, m in zip(hits, margins, strict=True):
+        h.score = top * math.exp(m - best)
+    return sorted(hits, key=lambda h: (-h.score, h.unit.position, h.unit.unit_id))
