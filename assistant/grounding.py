@@ -23,6 +23,7 @@ from assistant.references import find_references
 from assistant.retrieval import Hit
 from assistant.text import split_sentences
 from assistant.tools import POLE_INSTRUCTION
+from assistant.tools.poles import unknown_courts
 from assistant.vocabulary import vocabulary
 
 CORPUS_NAME = "Livre IV du code de procédure pénale, articles D cités et trois circulaires"
@@ -169,10 +170,11 @@ def supported(
         return True
     top = [h.unit for h in hits[:3]]
     voc = vocabulary()
-    if a.acts and not any(speaks_of(u, catalog, a.acts, voc.acts) for u in top):
+    regime_covered = bool(a.regimes) and any(speaks_of(u, catalog, a.regimes, voc.regimes) for u in top)
+    if a.regimes and not regime_covered:
         return False
-    if a.regimes and not any(speaks_of(u, catalog, a.regimes, voc.regimes) for u in top):
-        return False
+    if a.acts and not regime_covered and not any(speaks_of(u, catalog, a.acts, voc.acts) for u in top):
+        return False  # an act the regime's articles do not name is context (« expertises lourdes »), not the subject
     negated_regimes = [n for n in a.negated if n in voc.scoping_regimes]
     if negated_regimes and not a.regimes and speaks_of(top[0], catalog, negated_regimes, voc.regimes):
         return False  # « hors bande organisée » answered by the organised-crime article: the general rule is not here
@@ -191,6 +193,11 @@ def refusal_out_of_scope(label: str) -> str:
         "je ne peux pas y répondre sans inventer."
     )
 
+
+FOREIGN_COURT = (
+    "Le corpus ne traite que des juridictions françaises (tableau des tribunaux judiciaires de l'article D. 15-4-4) : "
+    "je ne peux pas répondre pour une autre juridiction sans inventer."
+)
 
 NO_SUPPORT = (
     f"Le corpus ({CORPUS_NAME}) ne contient pas de disposition qui réponde à cette question : "
@@ -259,6 +266,12 @@ def ground(
         # An unknown tribunal: say that the table does not list it (with near spellings), never answer from elsewhere.
         detail = p.tool_error.split(" : ", 1)[-1]
         p.refusal = detail[:1].upper() + detail[1:]
+        p.hits = []
+        return
+    unknown = unknown_courts(catalog, p.question)
+    if unknown:
+        # « tribunal de Genève », « TJ de Springfield »: the corpus governs French courts, those of its table.
+        p.refusal = " ".join(unknown) + " " + FOREIGN_COURT
         p.hits = []
         return
     subjects = a.subjects

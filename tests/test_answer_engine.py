@@ -16,6 +16,7 @@ from assistant.chain import Assistant
 from assistant.grounding import refusal_out_of_scope, renvois
 from assistant.references import find_references
 from assistant.tools import JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
+from assistant.tools.poles import unknown_courts
 from assistant.tools.router import route
 from assistant.verbatim import CorpusText
 from assistant.vocabulary import vocabulary
@@ -125,6 +126,44 @@ def test_a_known_tribunal_is_answered_by_the_table(assistant: Assistant) -> None
 
 
 @pytest.mark.parametrize("question", [
+    "Devant le tribunal de Genève, dans quel délai peut-on faire appel d'une ordonnance de détention provisoire ?",
+    "La cour d'appel de Bruxelles peut-elle statuer sur un mandat d'arrêt européen émis par la France ?",
+])
+def test_a_court_outside_the_table_is_refused_with_the_table_named(question: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and "D. 15-4-4" in answer.answer and "juridictions françaises" in answer.answer, answer.answer[:300]
+    assert not [c for c in answer.citations if c.role == "source"]
+
+
+@pytest.mark.parametrize("court", [
+    "tribunal judiciaire de Paris", "tribunal correctionnel de Lyon", "cour d'appel de Versailles", "TJ de Saint-Étienne",
+    "tribunal judiciaire des Sables-d'Olonne", "tribunal judiciaire de Cherbourg", "tribunal du Puy", "tribunal de police",
+    "tribunal de commerce", "Tribunal pénal international",
+])
+def test_a_french_court_or_a_court_type_is_not_taken_for_an_unknown_court(court: str, assistant: Assistant) -> None:
+    assert unknown_courts(assistant.catalog, f"Une affaire jugée par le {court} : quelle procédure ?") == []
+
+
+def test_the_usual_short_name_of_a_tribunal_finds_its_row(assistant: Assistant) -> None:
+    answer = assistant.ask("Quel est le pôle de l'instruction du tribunal judiciaire de Cherbourg ?")
+    assert not answer.refused and answer.tool_calls[0].result["tribunal"] == "Cherbourg-en-Cotentin"
+
+
+def test_an_administrative_court_question_is_refused(assistant: Assistant) -> None:
+    answer = assistant.ask("Un étranger sous OQTF : dans quel délai peut-il la contester devant le tribunal administratif ?")
+    assert answer.refused and "administratif" in answer.answer
+
+
+def test_an_act_named_as_context_of_a_regime_does_not_make_the_question_unsupported(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Effondrement d'un immeuble : trois morts, des expertises techniques lourdes. Quelle juridiction spécialisée "
+        "pour les homicides involontaires ?"
+    )
+    assert not answer.refused, answer.answer[:300]
+    assert _first_source(answer).article.startswith("706-1"), answer.answer[:300]
+
+
+@pytest.mark.parametrize("question", [
     "Combien de temps peut durer une garde à vue hors bande organisée ?",
     "Quelle peine encourt l'auteur d'un trafic de stupéfiants en bande organisée ?",
     "Quel est le délai d'appel d'un jugement correctionnel en matière de terrorisme ?",
@@ -215,3 +254,30 @@ def test_a_footnote_called_by_a_quoted_sentence_is_shown(assistant: Assistant, c
     assert "note de bas de page" in answer.answer
     notes = [c for c in answer.citations if c.kind == "circulaire" and c.quote.startswith(("Circulaire n°", "Premier alinéa"))]
     assert notes and all(corpus_text.contains(c.quote, c.doc_id) for c in notes)
+
+
+# -- the answer quotes what answers ------------------------------------------------------------------
+
+
+def test_a_chapeau_is_quoted_with_the_items_it_announces(assistant: Assistant) -> None:
+    answer = assistant.ask("Quels sont les offices centraux de police judiciaire ? Il y en a un pour les stupéfiants ?")
+    assert _first_source(answer).article == "D8-1"
+    assert "suivants :" in answer.answer and "2° Office anti-stupéfiants" in answer.answer
+
+
+def test_a_circulaire_footnote_can_be_the_answer(assistant: Assistant, corpus_text: CorpusText) -> None:
+    answer = assistant.ask("C'est quoi KODEX dont parle la circulaire d'avril 2026 sur les fournisseurs ?")
+    assert not answer.refused and "KODEX" in answer.answer.split("\n", 1)[0]
+    lead = _first_source(answer)
+    assert lead.doc_id == "circ-2026-04-13-donnees-fournisseurs" and corpus_text.contains(lead.quote, lead.doc_id)
+
+
+def test_the_ranker_prefers_the_unit_that_states_a_duration(assistant: Assistant) -> None:
+    """A duration question about the measures after a finding of criminal irresponsibility is answered by the article
+    that sets their length (706-136), not by its neighbour that lists who pronounces them (706-135)."""
+    assert assistant.search.ranker_weights, "the default model ships with its ranker"
+    answer = assistant.ask(
+        "Après une déclaration d'irresponsabilité pénale pour trouble mental, quelles mesures de sûreté et pour quelle durée ?"
+    )
+    assert _first_source(answer).article == "706-136", answer.answer[:300]
+    assert re.search(r"dix ans|vingt ans", answer.answer)

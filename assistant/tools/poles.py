@@ -85,7 +85,14 @@ class PoleIndex:
         """The table key for a user key, tolerating a dropped or contracted article (« des Sables-d'Olonne »)."""
         if key in self.by_tribunal or key in self.by_seat:
             return key
-        return self.aliases.get(_ARTICLE.sub("", key), key)
+        alias = self.aliases.get(_ARTICLE.sub("", key))
+        if alias is not None:
+            return alias
+        # The usual short name of a city whose official name is longer (« Cherbourg » → « Cherbourg-en-Cotentin »):
+        # accepted only when one name of the table starts with it.
+        bare = _ARTICLE.sub("", key)
+        longer = {self.aliases.get(k, k) for k in (*self.by_tribunal, *self.by_seat, *self.aliases) if k.startswith(bare + " ")}
+        return longer.pop() if len(longer) == 1 else key
 
     def tribunal_name(self, key: str) -> str:
         row = self.by_tribunal[key]
@@ -143,6 +150,32 @@ def lookup_tribunal(catalog: Catalog, tribunal: str) -> dict[str, Any]:
         "zone": row.zone,
         "basis": _basis(catalog, row),
     }
+
+
+_NAMED_COURT = re.compile(
+    r"\b(?P<kind>tribunal(?: judiciaire| correctionnel| de grande instance)?|TJ|TGI|cour d['’]appel)\s+(?:de |d['’]|du )\s*"
+    r"(?P<name>(?:[A-ZÉÈÂÎ][\w'’-]*)(?:[ -](?:(?:sur|en|l[eè]s|les|de|du|la|le|d['’])[ -])?[A-ZÉÈÂÎ][\w'’-]*)*)"
+)
+
+
+def unknown_courts(catalog: Catalog, question: str) -> list[str]:
+    """Tribunals and cours d'appel named in a question (« tribunal de Genève ») that the D15-4-4 table does not
+    list: the corpus governs French courts only, and those it names. Each comes with the refusal sentence to show."""
+    index = _index(catalog)
+    appeal_courts = {city_key(r.cour_appel) for r in index.rows}
+    out = []
+    for m in _NAMED_COURT.finditer(question):
+        name, key = m.group("name"), index.resolve(city_key(m.group("name")))
+        if m.group("kind").startswith("cour"):
+            if key not in appeal_courts and _ARTICLE.sub("", key) not in appeal_courts:
+                near = _suggest(name, sorted({r.cour_appel for r in index.rows}))
+                hint = f" Orthographes proches : {', '.join(near)}." if near else ""
+                out.append(f"La cour d'appel {de(name)} ne figure pas dans le tableau de l'article D. 15-4-4.{hint}")
+        elif key not in index.by_tribunal and key not in index.by_seat:
+            near = _suggest(name, sorted({t for r in index.rows for t in r.tribunaux}))
+            hint = f" Orthographes proches : {', '.join(near)}." if near else ""
+            out.append(f"Le tribunal {de(name)} ne figure pas dans le tableau de l'article D. 15-4-4.{hint}")
+    return out
 
 
 def lookup_pole(catalog: Catalog, pole: str) -> dict[str, Any]:
