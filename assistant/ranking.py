@@ -9,7 +9,7 @@ question wants a unit that states a duration)…
 
 The weights depend on the embedding model (two features are dense ranks and cosines), so they live with the model
 in ``embedding_profiles.toml``; ``evals/train_ranker.py`` learns them (pairwise logistic regression) on
-``evals/questions.jsonl`` only. A model without weights keeps the fused order.
+the development sets only (never the blind set). A model without weights keeps the fused order.
 """
 
 from __future__ import annotations
