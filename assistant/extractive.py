@@ -14,12 +14,11 @@ An answer has three parts, all verbatim:
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.analysis import QuestionAnalysis, concept_polarity
+from assistant.analysis import QuestionAnalysis
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.french import expand_abbreviations, tokenize
@@ -33,36 +32,19 @@ from assistant.grounding import (
     unit_of_basis,
 )
 from assistant.models import Citation, Unit
+from assistant.ranking import KIND_SENTENCE, sentence_score
 from assistant.retrieval import Hit
-from assistant.text import MONTHS_PATTERN, fold, split_sentences
+from assistant.text import fold, split_sentences
 from assistant.tools.router import ToolCall, describe_result, tool_headline
 from assistant.verbatim import CorpusText
 from assistant.vocabulary import vocabulary
 
-QUANTITY_S = re.compile(
-    r"\b(heures?|jours?|mois|ans|années?|semaines?|délai|durée|renouvel\w*|prolong\w*|excéder|au plus|au maximum|"
-    rf"{MONTHS_PATTERN})\b",
-    re.I,
-)
-AUTHORITY_S = re.compile(
-    r"\b(procureur|juge|magistrat|président|chambre|tribunal|cour|ministre|officier|agent|greffe|greffier|service|"
-    r"agence|commission|directeur|préfet|autorité|parquet|juridiction|avocat)s?\b",
-    re.I,
-)
-CONDITION_S = re.compile(r"\b(lorsque|lorsqu|si|sauf|à condition|en cas|dès lors|sous réserve|qu'après|que si|uniquement|seulement)\b", re.I)
-POSSIBILITY_S = re.compile(r"\b(peut|peuvent|ne peut|ne peuvent|est interdit|sont interdits|autorise|autoriser|possible)\b", re.I)
 _NOT_AN_ANSWER = re.compile(r"^(TITRE|OBJET|MINIST|DESTINATAIRE|R[ÉE]F[ÉE]RENCE|ANNEXE|N°|N/REF|NOR\b)|^[A-ZÉ][\w-]+, le \d", re.I)
 _NOTE_MARK = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰\d]+\s+")
 ITEM_RE = re.compile(r"^(?:\d+°|[a-z]\)|[-–•]) ")
 ITEMS_BUDGET = 600  # characters of enumeration items quoted after their chapeau
 NOTE_FACTOR = 0.9  # a circulaire's footnote can answer (a platform's name, a service) but the body comes first
-KIND_SENTENCE = {"duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S, "possibility": POSSIBILITY_S}
-KIND_BONUS = {"duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15}
-ACT_BONUS = 1.3
-CHAPEAU_FACTOR = 0.8
 OWN_REGIME_BONUS = 1.3  # the article's own text names the regime (706-88-1 « terroriste »), not only a list it cites
-POLARITY_BONUS = 1.4
-LENGTH_PENALTY = 0.25
 PRIOR_EXPONENT = 1.0
 CROSS_UNIT_MARGIN = 1.3  # measured on evals/questions.jsonl: 1.0 → lead 0.703, 1.3 → 0.717, never → 0.698  # weight of the retrieval rank in the choice of the answering sentence
 MAX_PASSAGES = 4  # Réponse included
@@ -122,7 +104,7 @@ class ExtractiveGenerator:
             sentences = self._sentences(hit.unit)
             notes = self._note_sentences(hit.unit)
             for order, sentence in enumerate(sentences + notes):
-                s = self._sentence_score(sentence, q_terms, a) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
+                s = sentence_score(sentence, q_terms, a, self.idf) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
                 if order >= len(sentences):
                     s *= NOTE_FACTOR
                 scored.append(Passage(hit.unit, sentence, s, rank, order))
@@ -188,25 +170,6 @@ class ExtractiveGenerator:
     def _note_sentences(unit: Unit) -> list[str]:
         """The sentences of a circulaire's footnotes, without their call mark."""
         return [s for note in unit.notes for s in split_sentences(_NOTE_MARK.sub("", note)) if len(s.split()) >= 4]
-
-    def _sentence_score(self, sentence: str, q_terms: set[str], a: QuestionAnalysis) -> float:
-        terms = set(tokenize(sentence))
-        score = sum(self.idf(t) for t in q_terms & terms)
-        score /= 1 + LENGTH_PENALTY * math.log1p(max(len(terms) - 25, 0))  # a very long sentence dilutes its matches
-        pattern = KIND_SENTENCE.get(a.kind)
-        if pattern is not None and pattern.search(sentence):
-            score *= KIND_BONUS[a.kind]
-        if sentence.rstrip().endswith(":"):
-            score *= CHAPEAU_FACTOR  # « … peut être refusée : » announces the answer, it is not the answer
-        folded = fold(sentence)
-        voc = vocabulary()
-        if a.acts and any(voc.acts[x].search(folded) for x in a.acts):
-            score *= ACT_BONUS
-        for concept, affirmed in a.polarity.items():
-            state = concept_polarity(folded, concept)
-            if state is not None:
-                score *= POLARITY_BONUS if state == affirmed else 1 / POLARITY_BONUS
-        return score
 
     def _with_chapeaux(self, passages: list[Passage]) -> list[Passage]:
         """An enumeration item (« 3° … ») is quoted after the chapeau that gives it its meaning, and a chapeau

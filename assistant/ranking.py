@@ -19,8 +19,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from assistant.analysis import concept_polarity
 from assistant.french import content_terms, expand_abbreviations, tokenize
-from assistant.text import fold, split_sentences
+from assistant.text import MONTHS_PATTERN, fold, split_sentences
 from assistant.vocabulary import vocabulary
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 RANK_DEPTH = 12  # hits the ranker reorders (recall@10 ≈ 0.96 on evals/questions.jsonl)
 
 FEATURES = (
+    "answer_sentence",  # how well its best sentence answers (``sentence_score``), relative to the best candidate's
     "local_best",  # share of the question's words that only few candidates hold, in the unit's best sentence
     "fused",  # log of the fused score relative to the first hit
     "lexical_rr",  # reciprocal BM25 rank
@@ -51,24 +53,71 @@ FEATURES = (
 
 DURATION_RE = re.compile(
     r"\b(\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|dix|douze|quinze|vingt|trente|quarante|soixante|cent)"
-    r"\s+(heures?|jours?|mois|ans|années?|semaines?)\b",
+    r"\s+(heures?|jours?|mois|ans?|années?|semaines?)\b",
     re.I,
 )
 _CIRCULAIRE_RE = re.compile(r"\bcirculaire", re.I)
+
+
+# -- how well one sentence answers (the answer composer's choice of the Réponse, and a feature of the ranker) -----
+
+QUANTITY_S = re.compile(
+    r"\b(heures?|jours?|mois|ans|années?|semaines?|délai|durée|renouvel\w*|prolong\w*|excéder|au plus|au maximum|"
+    rf"{MONTHS_PATTERN})\b",
+    re.I,
+)
+AUTHORITY_S = re.compile(
+    r"\b(procureur|juge|magistrat|président|chambre|tribunal|cour|ministre|officier|agent|greffe|greffier|service|"
+    r"agence|commission|directeur|préfet|autorité|parquet|juridiction|avocat)s?\b",
+    re.I,
+)
+CONDITION_S = re.compile(r"\b(lorsque|lorsqu|si|sauf|à condition|en cas|dès lors|sous réserve|qu'après|que si|uniquement|seulement)\b", re.I)
+POSSIBILITY_S = re.compile(r"\b(peut|peuvent|ne peut|ne peuvent|est interdit|sont interdits|autorise|autoriser|possible)\b", re.I)
+KIND_SENTENCE = {"duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S, "possibility": POSSIBILITY_S}
+KIND_BONUS = {"duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15}
+ACT_BONUS = 1.3
+CHAPEAU_FACTOR = 0.8
+POLARITY_BONUS = 1.4
+LENGTH_PENALTY = 0.25
+
+
+def sentence_score(
+    sentence: str, q_terms: set[str], a: QuestionAnalysis, idf: Callable[[str], float], terms: set[str] | None = None
+) -> float:
+    """How well one sentence answers: the question's words it holds (by rarity), more when it states what kind of
+    answer is asked (a duration, an authority…), names the act, and speaks of a concept with the question's polarity.
+    ``terms``: the sentence's tokens when already known."""
+    terms = set(tokenize(sentence)) if terms is None else terms
+    score = sum(idf(t) for t in q_terms & terms)
+    score /= 1 + LENGTH_PENALTY * math.log1p(max(len(terms) - 25, 0))  # a very long sentence dilutes its matches
+    pattern = KIND_SENTENCE.get(a.kind)
+    if pattern is not None and pattern.search(sentence):
+        score *= KIND_BONUS[a.kind]
+    if sentence.rstrip().endswith(":"):
+        score *= CHAPEAU_FACTOR  # « … peut être refusée : » announces the answer, it is not the answer
+    folded = fold(sentence)
+    voc = vocabulary()
+    if a.acts and any(voc.acts[x].search(folded) for x in a.acts):
+        score *= ACT_BONUS
+    for concept, affirmed in a.polarity.items():
+        state = concept_polarity(folded, concept)
+        if state is not None:
+            score *= POLARITY_BONUS if state == affirmed else 1 / POLARITY_BONUS
+    return score
 
 
 class UnitText:
     """Token sets of a unit (whole, headings, each sentence), computed once per unit: on every question's path."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, tuple[set[str], set[str], list[set[str]]]] = {}
+        self._cache: dict[str, tuple[set[str], set[str], list[tuple[str, set[str]]]]] = {}
 
-    def of(self, unit: Unit) -> tuple[set[str], set[str], list[set[str]]]:
+    def of(self, unit: Unit) -> tuple[set[str], set[str], list[tuple[str, set[str]]]]:
         got = self._cache.get(unit.unit_id)
         if got is None:
             body = set(tokenize(" ".join((unit.text, *unit.notes))))
             heads = set(tokenize(" ".join((unit.title, *unit.hierarchy))))
-            sentences = [set(tokenize(s)) for al in (*unit.alineas, *unit.notes) for s in split_sentences(al)]
+            sentences = [(s, set(tokenize(s))) for al in (*unit.alineas, *unit.notes) for s in split_sentences(al)]
             got = self._cache[unit.unit_id] = (body, heads, sentences)
         return got
 
@@ -86,14 +135,17 @@ def features(
     local_total = sum(local.values()) or 1.0
     voc = vocabulary()
     circulaire_asked = bool(_CIRCULAIRE_RE.search(question))
+    answers = [max((sentence_score(s, q_terms, a, idf, terms) for s, terms in sentences), default=0.0) for _, _, sentences in tokens]
+    best_answer = max(answers, default=0.0) or 1.0
     out = []
-    for h, (body, heads, sentences) in zip(hits, tokens, strict=True):
+    for h, (body, heads, sentences), answer in zip(hits, tokens, answers, strict=True):
         u = h.unit
         folded = fold(" ".join((u.title, " ".join(u.hierarchy), u.text)))
-        best = max((sum(idf(t) for t in q_terms if t in s) for s in sentences), default=0.0) / total
-        local_best = max((sum(w for t, w in local.items() if t in s) for s in sentences), default=0.0) / local_total
+        best = max((sum(idf(t) for t in q_terms if t in s) for _, s in sentences), default=0.0) / total
+        local_best = max((sum(w for t, w in local.items() if t in s) for _, s in sentences), default=0.0) / local_total
         is_circulaire = u.kind == "circulaire"
         out.append([
+            answer / best_answer,
             local_best,
             math.log(max(h.score, 1e-6) / top),
             1.0 / h.lexical_rank if h.lexical_rank else 0.0,
