@@ -14,12 +14,10 @@ A pure ASGI middleware (streaming responses pass through untouched). For every r
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -29,25 +27,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api.problems import PROBLEM_JSON, problem_body
 from assistant.audit import AuditEntry, AuditLog, AuditWriteError
+from assistant.request_id import new_request_id, request_id_var
 
 log = logging.getLogger("assistant.api")
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 AUDITED_PREFIX = "/v1/"
 AUDIT_WAIT_S = 10.0
-
-
-class RequestIdFilter(logging.Filter):
-    """Adds ``request_id`` to every log record (``-`` outside a request): use ``%(request_id)s`` in the format."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
-        return True
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex
 
 
 class BodyTooLarge(HTTPException):
@@ -207,7 +193,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "assistant.api.middleware.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "assistant.request_id.RequestIdFilter"}},
     "formatters": {
         "default": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s : %(message)s"},
     },

@@ -30,6 +30,7 @@ from assistant.api.routes import (
     COMMON_ERRORS,
     VALIDATION_ERROR,
     AuditDep,
+    GuardsDep,
     RuntimeDep,
     api_key_scheme,
     bearer_scheme,
@@ -54,13 +55,14 @@ class OpenAIAuthError(Exception):
 def openai_caller(
     request: Request,
     runtime: RuntimeDep,
+    guards: GuardsDep,
     entry: AuditDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     x_api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Caller:
     """``require_caller`` of ``/v1``, with a missing or unknown key as the OpenAI-style 401."""
     try:
-        return require_caller(request, runtime, entry, bearer, x_api_key)
+        return require_caller(request, runtime, guards, entry, bearer, x_api_key)
     except ApiProblem as exc:
         if exc.status in (401, 403):
             raise OpenAIAuthError(exc.detail) from None

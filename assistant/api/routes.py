@@ -13,7 +13,6 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from assistant.answer import Answer
 from assistant.api.keys import match_key
 from assistant.api.problems import PROBLEM_JSON, problem_body
-from assistant.api.runtime import AuditUnavailableError, Runtime
 from assistant.api.schemas import (
     ArticleResponse,
     AskRequest,
@@ -33,11 +32,12 @@ from assistant.api.schemas import (
     SearchResult,
     ToolsResponse,
 )
-from assistant.api.security import Caller, authenticate, enforce_rate_limit
+from assistant.api.security import Caller, Guards, authenticate, enforce_rate_limit
 from assistant.api.streams import StreamFailed, answer_stream
 from assistant.audit import AuditEntry
 from assistant.chain import Assistant
 from assistant.normalize import normalize_input, normalize_value
+from assistant.runtime import AuditUnavailableError, Runtime
 from assistant.streaming import reconcile
 from assistant.tools import TOOL_IDS, run_tool, tool_catalogue
 
@@ -71,6 +71,13 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+async def get_guards(request: Request) -> Guards:
+    return request.app.state.guards
+
+
+GuardsDep = Annotated[Guards, Depends(get_guards)]
+
+
 async def get_audit_entry(request: Request) -> AuditEntry:
     entry = getattr(request.state, "audit", None)
     if entry is None:  # app used without its middleware (never in production)
@@ -84,6 +91,7 @@ AuditDep = Annotated[AuditEntry, Depends(get_audit_entry)]
 def require_caller(
     request: Request,
     runtime: RuntimeDep,
+    guards: GuardsDep,
     entry: AuditDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     x_api_key: Annotated[str | None, Depends(api_key_scheme)],
@@ -93,10 +101,10 @@ def require_caller(
     client = request.client.host if request.client else None
     caller = authenticate(
         runtime.settings.api_key_hashes, bearer.credentials if bearer else None, x_api_key, client,
-        throttle=runtime.auth_throttle, limits=runtime.settings.api_key_limits,
+        throttle=guards.auth_throttle, limits=runtime.settings.api_key_limits,
     )
     entry.key_id = caller.key_id
-    enforce_rate_limit(runtime.limiter, caller)
+    enforce_rate_limit(guards.limiter, caller)
     return caller
 
 

@@ -8,11 +8,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from assistant.chain import MAX_QUESTION_CHARS
 from assistant.normalize import normalize_input
+from assistant.runtime import MAX_CONVERSATION_CHARS
 
 MAX_HISTORY_TURNS = 40
 MAX_TURN_CHARS = 20_000
-MAX_CONVERSATION_CHARS = 24_000
-"""Question and history together: a follow-up cannot smuggle in more text than a few long exchanges."""
 NON_BLANK = r"\S"  # at least one visible character (blank questions are refused with a French message)
 
 

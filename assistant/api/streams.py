@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.answer import Answer
-from assistant.api.runtime import DEGRADED_NOTE, Runtime
 from assistant.audit import AuditEntry
 from assistant.errors import AssistantError
 from assistant.resilience import degradation_scope
+from assistant.runtime import DEGRADED_NOTE, Runtime
 from assistant.streaming import stream_answer
 
 log = logging.getLogger("assistant.api")
