@@ -69,8 +69,8 @@ def create_app(
     app.state.runtime = runtime
     app.state.guards = guards
     install_handlers(app)
-    app.include_router(router)
-    install_openai_routes(app)
+    app.include_router(router, max_body_size=settings.max_body_bytes)
+    install_openai_routes(app, max_body_size=settings.max_body_bytes)
     app.include_router(health_router)
     app.include_router(login_router(settings, guards))
 
