@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.models import Citation
+from assistant.models import Citation, api_doc
 
 
 @dataclass
 class ToolUse:
-    """A deterministic tool the answer relied on."""
+    """A deterministic tool the answer relied on (the API's ``ToolCallOut`` is made from these fields)."""
 
-    name: str
-    arguments: dict[str, Any]
-    result: dict[str, Any]
+    name: str = field(metadata=api_doc("Identifiant de l'outil (voir GET /v1/tools).", examples=["delai"]))
+    arguments: dict[str, Any] = field(default_factory=dict, metadata=api_doc("Arguments passés à l'outil."))
+    result: dict[str, Any] = field(default_factory=dict, metadata=api_doc("Résultat de l'outil, avec ses fondements (« basis »)."))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "arguments": self.arguments, "result": self.result}

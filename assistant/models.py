@@ -6,7 +6,7 @@ They are plain dataclasses so that the index artefacts (JSON) and the answers ca
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from assistant.normalize import normalize_input
@@ -138,25 +138,42 @@ class PoleRow:
         return cls(**{**d, "tribunaux": tuple(d["tribunaux"])})
 
 
+def api_doc(description: str, **extra: Any) -> dict[str, Any]:
+    """Field metadata of a dataclass the API returns as is: its French description (and examples) in the OpenAPI."""
+    return {"description": description, **extra}
+
+
 @dataclass(frozen=True)
 class Citation:
-    """A verbatim passage of the corpus supporting an answer (shape of ``api_contract.md``)."""
+    """A verbatim passage of the corpus supporting an answer (shape of ``api_contract.md``; the API's ``CitationOut`` is
+    made from these fields and their descriptions)."""
 
-    doc_id: str
-    doc_title: str
-    kind: Kind
-    article: str | None
-    section: str | None
-    version_date: str | None
-    quote: str
-    unit_id: str = ""
-    hierarchy: tuple[str, ...] = ()
-    abrogated: bool = False
-    unverified: bool = False  # article number not confirmed by the reference tables
-    role: Literal["source", "renvoi"] = "source"  # "renvoi": an article the quoted passages refer to
-    in_corpus: bool = True  # False: a referenced article absent from the corpus (quote = the passage citing it)
-    alinea: int | None = None  # 1-based alinéa of a code article the quote comes from (None: circulaire, or whole article)
-    code: str | None = None  # for a renvoi to another code: its name (« code pénal »); None for the CPP
+    doc_id: str = field(metadata=api_doc("Identifiant du document (voir GET /v1/documents).", examples=["cpp-legislatif-l4"]))
+    doc_title: str = field(metadata=api_doc("Titre du document."))
+    kind: Kind = field(metadata=api_doc("Nature du document."))
+    article: str | None = field(metadata=api_doc("Numéro normalisé de l'article (codes), ex. « 706-88 », « D15-4-4 »."))
+    section: str | None = field(metadata=api_doc("Numéro de section d'une circulaire, tel qu'imprimé (« 1.1 »)."))
+    version_date: str | None = field(metadata=api_doc("Date de la version du texte (AAAA-MM-JJ), ou null si non précisée."))
+    quote: str = field(metadata=api_doc("Passage du corpus cité mot pour mot (espaces normalisés)."))
+    unit_id: str = field(default="", metadata=api_doc("Identifiant de l'unité (article ou section) dans le corpus."))
+    hierarchy: tuple[str, ...] = field(
+        default_factory=tuple, metadata=api_doc("Chemin des titres : Livre > Titre > Chapitre > Section.")
+    )
+    abrogated: bool = field(default=False, metadata=api_doc("Bloc abrogé (ancienne rédaction, plus en vigueur)."))
+    unverified: bool = field(default=False, metadata=api_doc("Numéro d'article non confirmé par les tables de référence."))
+    role: Literal["source", "renvoi"] = field(default="source", metadata=api_doc(
+        "« source » : passage qui fonde la réponse ; « renvoi » : article mentionné par un passage cité.",
+        examples=["source", "renvoi"],
+    ))
+    in_corpus: bool = field(default=True, metadata=api_doc(
+        "false : article mentionné mais absent du corpus (la citation est le passage qui le mentionne)."
+    ))
+    alinea: int | None = field(default=None, metadata=api_doc(
+        "Alinéa de l'article d'où vient le passage (1 = premier alinéa) ; null pour une circulaire."
+    ))
+    code: str | None = field(default=None, metadata=api_doc(
+        "Pour un renvoi à un autre code : son nom (« code pénal ») ; null pour le CPP."
+    ))
 
     def label(self, with_version: bool = True) -> str:
         """« CPP, art. 706-88, al. 6 (version en vigueur au 15/08/2022) »; another code by its name, never « CPP ».

@@ -4,6 +4,9 @@
 - ``indexing`` imports only the leaf modules of ``assistant`` both sides share;
 - ``ui`` (the chat) imports only ``assistant``; nothing imports ``ui`` but ``ui`` itself and the command line (``cli``),
   which imports what it dispatches to and is imported by nothing;
+- ``ui`` takes of the HTTP API (``assistant.api``) only the package's ``create_app`` (it mounts the chat on the app and
+  hands it ``app.state.runtime`` and ``app.state.guards``); the run time the two front doors share
+  (``assistant.runtime``, ``assistant.request_id``) imports nothing of ``assistant.api``;
 - no import circle between the modules of ``assistant`` (imports under ``TYPE_CHECKING`` are for types only).
 """
 
@@ -75,6 +78,27 @@ def test_import_directions_follow_the_layering() -> None:
             if top == "indexing" and dep_top == "assistant" and dep not in INDEXING_MAY_USE:
                 errors.append(f"{module} importe {dep} (indexing n'utilise que {sorted(INDEXING_MAY_USE)})")
     assert not errors, "\n".join(sorted(errors))
+
+
+UI_MAY_USE_FROM_API = {"assistant.api", "assistant.api.create_app"}
+SHARED_RUN_TIME = ("assistant.runtime", "assistant.request_id")
+
+
+def test_the_chat_and_the_run_time_do_not_reach_into_the_api() -> None:
+    errors = []
+    for module, deps in _graph_all_imports().items():
+        api = {d for d in deps if d == "assistant.api" or d.startswith("assistant.api.")}
+        if module.split(".")[0] == "ui" and api - UI_MAY_USE_FROM_API:
+            errors.append(f"{module} importe {sorted(api - UI_MAY_USE_FROM_API)} (ui n'utilise que assistant.api.create_app)")
+        if module in SHARED_RUN_TIME and api:
+            errors.append(f"{module} importe {sorted(api)}")
+    assert not errors, "\n".join(sorted(errors))
+
+
+def _graph_all_imports() -> dict[str, set[str]]:
+    """Every project import of every module, names included (``from assistant.api import create_app`` gives
+    ``assistant.api`` and ``assistant.api.create_app``)."""
+    return {_module_name(p): _imports(p) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
 
 
 def test_no_import_circle_in_the_project() -> None:

@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from assistant.api import create_app
 from assistant.api.keys import hash_key
-from assistant.api.runtime import Runtime
 from assistant.audit import AuditEntry, AuditLog, csv_safe
 from assistant.catalog import Catalog
 from assistant.chain import Assistant
 from assistant.compose import load_assistant
 from assistant.errors import AssistantError
 from assistant.normalize import normalize_input
+from assistant.runtime import Runtime
 from assistant.settings import Settings
 from assistant.tools import TOOL_IDS, run_tool
 from assistant.tools.rules import load_delai_rules

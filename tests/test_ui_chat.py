@@ -12,10 +12,10 @@ import gradio as gr
 import pytest
 
 from assistant.answer import Answer
-from assistant.api.runtime import Runtime
 from assistant.chain import Assistant
 from assistant.compose import load_assistant
 from assistant.models import Citation, Unit
+from assistant.runtime import Runtime
 from assistant.settings import Settings
 from ui import conversation as conv
 from ui.chat import ChatHandlers, build_chat, rule_choices, rule_label

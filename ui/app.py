@@ -27,7 +27,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI
         from ui.chat import HEAD, build_chat, chat_theme
         from ui.render import CSS
 
-        blocks = build_chat(app.state.runtime)
+        blocks = build_chat(app.state.runtime, app.state.guards)
         gr.mount_gradio_app(
             app, blocks, path=UI_PATH, css=CSS, theme=chat_theme(), footer_links=[], run_history=False,
             show_error=False, ssr_mode=False, mcp_server=False, head=HEAD, max_file_size="1kb",

@@ -13,18 +13,17 @@ import logging
 import math
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import gradio as gr
 
 from assistant.answer import Answer
-from assistant.api.middleware import new_request_id, request_id_var
-from assistant.api.runtime import Runtime
-from assistant.api.session import session_key_id
 from assistant.audit import ANONYMOUS, AuditEntry, AuditWriteError
 from assistant.errors import AssistantError
 from assistant.french import ABBREVIATIONS, fold_accents
 from assistant.normalize import normalize_value
+from assistant.request_id import new_request_id, request_id_var
+from assistant.runtime import Runtime
 from assistant.tools import DELAI, POLE_INSTRUCTION, run_tool
 from assistant.tools.rules import load_delai_rules
 from ui import conversation as conv
@@ -80,6 +79,14 @@ FOCUS_QUESTION_JS = "() => { document.querySelector('#cpp-question textarea')?.f
 Conversation = dict[str, Any]
 
 
+class ChatGuards(Protocol):
+    """What the chat uses of the API's access rules (``assistant.api.security.Guards``, ``app.state.guards``)."""
+
+    def acquire(self, bucket: str, per_minute: int | None = None) -> float | None: ...
+
+    def session_key_id(self, cookies: dict[str, Any] | None) -> str | None: ...
+
+
 def unexpected_error(request_id: str) -> str:
     return f"Erreur interne inattendue : elle a été journalisée. Communiquez l'identifiant {request_id} à l'équipe technique."
 
@@ -87,8 +94,10 @@ def unexpected_error(request_id: str) -> str:
 class ChatHandlers:
     """The event handlers of the chat, plain methods so that tests can call them without a browser."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, guards: ChatGuards | None = None) -> None:
+        """``guards``: the API's keys, sessions and rate limit; None (tests) = no session, no rate limit."""
         self.runtime = runtime
+        self.guards = guards
 
     @property
     def catalog(self) -> Any:
@@ -105,7 +114,7 @@ class ChatHandlers:
         settings = self.runtime.settings
         cookies = dict(getattr(request, "cookies", None) or {}) if request is not None else {}
         if settings.api_key_hashes:
-            kid = session_key_id(self.runtime.signer, cookies) or ANONYMOUS
+            kid = (self.guards.session_key_id(cookies) if self.guards else None) or ANONYMOUS
             limit = next((settings.api_key_limits[k] for k in settings.api_key_limits if k.startswith(kid)), None)
             return kid, f"cle:{kid}", limit
         client = getattr(getattr(request, "client", None), "host", None) or "inconnue"
@@ -114,7 +123,7 @@ class ChatHandlers:
     def _check_rate(self, request: gr.Request | None) -> str | None:
         """A French refusal when the user's rate limit is spent (the chat counts like the API), else None."""
         _, bucket, limit = self._caller(request)
-        wait = self.runtime.limiter.acquire(bucket, limit)
+        wait = self.guards.acquire(bucket, limit) if self.guards else None
         if wait is None:
             return None
         seconds = max(1, math.ceil(wait))
@@ -340,9 +349,9 @@ def rule_choices() -> list[tuple[str, str]]:
     return [(rule_label(r.label, r.category), r.id) for r in rules]
 
 
-def build_chat(runtime: Runtime) -> gr.Blocks:
-    """The chat page (French), wired to ``runtime``."""
-    h = ChatHandlers(runtime)
+def build_chat(runtime: Runtime, guards: ChatGuards | None = None) -> gr.Blocks:
+    """The chat page (French), wired to ``runtime`` and the API's ``guards``."""
+    h = ChatHandlers(runtime, guards)
 
     def compute_delai_event(
         rule_id: str | None, start_text: str, o1: str | None, o2: str | None, o3: str | None, request: gr.Request,
@@ -426,12 +435,14 @@ def main() -> None:
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from assistant.api import create_app
     from assistant.settings import Settings
     from ui.render import CSS
 
-    runtime = Runtime(Settings())
+    api = create_app(Settings())  # not served: the runtime and the access rules the chat shares with the API
+    runtime = api.state.runtime
     runtime.start_loading()
-    build_chat(runtime).launch(server_name="127.0.0.1", css=CSS, head=HEAD, theme=chat_theme(), footer_links=[])
+    build_chat(runtime, api.state.guards).launch(server_name="127.0.0.1", css=CSS, head=HEAD, theme=chat_theme(), footer_links=[])
 
 
 def chat_theme() -> gr.themes.Base:

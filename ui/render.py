@@ -20,6 +20,7 @@ from assistant.models import Citation, Unit, format_date_fr
 from assistant.tools.poles import de
 from assistant.tools.router import tool_headline
 from assistant.tools.rules import basis_ref
+from assistant.tools.view import ToolView, tool_view
 from assistant.verbatim import find_quote
 
 CSS = """
@@ -208,67 +209,59 @@ def _de_b(name: str) -> str:
     return f"{esc(prep)}<b>{esc(name)}</b>"
 
 
-def _basis_html(basis: list[dict[str, Any]], quotes: bool = True) -> str:
+def _basis_html(v: ToolView, quotes: bool = True) -> str:
     """The legal basis of a tool result: quotes with references (forms), or references only (in an answer, whose
     « Fondement » already quotes them)."""
     if not quotes:
-        refs = list(dict.fromkeys(basis_ref(b) for b in basis))
-        return f"<div><b>Texte :</b> {esc(' ; '.join(refs))}</div>" if refs else ""
-    items = "".join(f"<li>« {esc(b.get('quote', ''))} » — {esc(basis_ref(b))}</li>" for b in basis)
+        return f"<div><b>Texte :</b> {esc(v.refs)}</div>" if v.refs else ""
+    items = "".join(f"<li>« {esc(b.get('quote', ''))} » — {esc(basis_ref(b))}</li>" for b in v.basis)
     return f"<div><b>Fondement :</b><ul>{items}</ul></div>" if items else ""
 
 
 def tool_result_html(name: str, result: dict[str, Any], quotes: bool = True) -> str:
     """A tool result as a card: the pôle, the juridictions, or the deadlines with the steps of the computation (folded)."""
+    v = tool_view(name, result)
     if name == "pole-instruction":
-        if "tribunal" in result:
+        if v.tribunal is not None:
             head = (
-                f"Tribunal judiciaire {_de_b(result['tribunal'])} → pôle de l'instruction {_de_b(result['pole'])} "
-                f"(cour d'appel {esc(de(result['cour_appel']))})"
+                f"Tribunal judiciaire {_de_b(v.tribunal)} → pôle de l'instruction {_de_b(v.pole)} "
+                f"(cour d'appel {esc(de(v.cour_appel))})"
             )
         else:
-            head = (
-                f"Pôle de l'instruction {_de_b(result['pole'])} (cour d'appel {esc(de(result['cour_appel']))}) : "
-                + esc(", ".join(result.get("tribunaux", [])))
-            )
-        return f'<div class="cpp-tool"><div class="cpp-main">{head}</div>{_basis_html(result.get("basis", []), quotes)}</div>'
+            head = f"Pôle de l'instruction {_de_b(v.pole)} (cour d'appel {esc(de(v.cour_appel))}) : " + esc(", ".join(v.tribunaux))
+        return f'<div class="cpp-tool"><div class="cpp-main">{head}</div>{_basis_html(v, quotes)}</div>'
     if name == "delai":
-        return _delai_html(result, quotes)
+        return _delai_html(v, quotes)
     if name == "juridiction-specialisee":
         rows = "".join(
-            f"<tr><td><b>{esc(a['authorities'])}</b></td><td>{esc(a['nature_label'])}</td><td>{esc(a['role'])}</td>"
-            f"<td>{esc(a['detail'])}</td></tr>"
-            for a in result.get("authorities", [])
+            f"<tr><td><b>{esc(a.authorities)}</b></td><td>{esc(a.nature_label)}</td><td>{esc(a.role)}</td><td>{esc(a.detail)}</td></tr>"
+            for a in v.authorities
         )
         return (
-            f'<div class="cpp-tool"><div class="cpp-main">{esc(result.get("label", ""))}</div><p>{esc(result.get("summary", ""))}</p>'
+            f'<div class="cpp-tool"><div class="cpp-main">{esc(v.label)}</div><p>{esc(v.summary)}</p>'
             f"<table><tr><th>Juridiction</th><th>Compétence</th><th>Rôle</th><th>Précisions</th></tr>{rows}</table>"
-            f"{_basis_html(result.get('basis', []), quotes)}</div>"
+            f"{_basis_html(v, quotes)}</div>"
         )
     return ""
 
 
-def _delai_html(result: dict[str, Any], quotes: bool = True) -> str:
-    parts = [f'<div class="cpp-main">{esc(result["label"])}</div>']
-    if result.get("start"):
-        parts.append(f"<div>Point de départ ({esc(result['start']['event'])}) : {esc(result['start']['display'])}</div>")
-    main = result.get("deadline")
-    if main is not None:
-        parts.append(
-            f'<div class="cpp-main">➜ {esc(main["label"])} : {esc(main["kind_label"])} le {esc(main["display"])}</div>'
-        )
+def _delai_html(v: ToolView, quotes: bool = True) -> str:
+    parts = [f'<div class="cpp-main">{esc(v.label)}</div>']
+    if v.start:
+        parts.append(f"<div>{esc(v.start)}</div>")
+    if v.main is not None:
+        parts.append(f'<div class="cpp-main">➜ {esc(v.main.label)} : {esc(v.main.when)}</div>')
     rows = "".join(
-        f"<tr><td>{esc(d['label'])}{(' [' + esc(d['condition']) + ']') if d.get('condition') else ''}</td>"
-        f"<td>{esc(d['kind_label'])}</td><td>{esc(d['display'])}</td><td>{esc(' ; '.join(dict.fromkeys(basis_ref(b) for b in d.get('basis', []))))}</td></tr>"
-        for d in result.get("deadlines", [])
+        f"<tr><td>{esc(d.labelled)}</td><td>{esc(d.kind_label)}</td><td>{esc(d.display)}</td><td>{esc(d.refs)}</td></tr>"
+        for d in v.deadlines
     )
     if rows:
         parts.append(f"<table><tr><th>Échéance</th><th>Nature</th><th>Date</th><th>Texte</th></tr>{rows}</table>")
-    if result.get("warnings"):
-        parts.append("<div><b>Points d'attention :</b><ul>" + "".join(f"<li>{esc(w)}</li>" for w in result["warnings"]) + "</ul></div>")
-    if result.get("steps"):
-        parts.append("<details><summary>Étapes du calcul</summary><ol>" + "".join(f"<li>{esc(s)}</li>" for s in result["steps"]) + "</ol></details>")
-    parts.append(_basis_html(result.get("basis", []), quotes))
+    if v.warnings:
+        parts.append("<div><b>Points d'attention :</b><ul>" + "".join(f"<li>{esc(w)}</li>" for w in v.warnings) + "</ul></div>")
+    if v.steps:
+        parts.append("<details><summary>Étapes du calcul</summary><ol>" + "".join(f"<li>{esc(s)}</li>" for s in v.steps) + "</ol></details>")
+    parts.append(_basis_html(v, quotes))
     return f'<div class="cpp-tool">{"".join(parts)}</div>'
 
 
@@ -308,18 +301,6 @@ def headline(answer: Answer) -> str:
     return paragraphs[0] if paragraphs else ""
 
 
-def _tool_summary(t: ToolUse) -> str:
-    """A one-line title for a tool result card."""
-    r = t.result
-    if t.name == "delai":
-        return f"Calcul du délai : {r.get('label', '')}"
-    if t.name == "pole-instruction":
-        return f"Pôle de l'instruction : {r.get('pole', '')}"
-    if t.name == "juridiction-specialisee":
-        return f"Juridictions compétentes : {r.get('label', '')}"
-    return f"Résultat de l'outil « {t.name} »"
-
-
 REFUSAL_BANNER = "Pas de réponse dans le corpus : l'assistant ne répond pas sans texte à l'appui."
 DEGRADED_PREFIX = "Réponse calculée en mode dégradé"
 FONDEMENT_SHOWN = 3  # quotes shown under « Fondement »; the others are one click away
@@ -351,7 +332,7 @@ def answer_html(answer: Answer, catalog: Catalog | None, actions: str = "") -> s
     for t in answer.tool_calls:
         card = tool_result_html(t.name, t.result, quotes=not sources)
         if card:
-            parts.append(f'<details class="cpp-card cpp-tool-card"><summary>{esc(_tool_summary(t))}</summary><div class="cpp-card-body">{card}</div></details>')
+            parts.append(f'<details class="cpp-card cpp-tool-card"><summary>{esc(tool_view(t.name, t.result).title)}</summary><div class="cpp-card-body">{card}</div></details>')
     parts.append(source_cards(answer.citations, catalog))
     parts.append(actions)
     parts.append("</div>")
@@ -380,18 +361,17 @@ def answer_text(answer: Answer) -> str:
 
 def tool_text(t: ToolUse) -> list[str]:
     """A tool result as plain lines (copy and export)."""
-    r = t.result
-    out = [_tool_summary(t)]
+    v = tool_view(t.name, t.result)
+    out = [v.title]
     if t.name == "delai":
-        if r.get("start"):
-            out.append(f"Point de départ ({r['start']['event']}) : {r['start']['display']}")
-        out += [f"- {d['label']} : {d['kind_label']} le {d['display']}" for d in r.get("deadlines", [])]
-        out += [f"Attention : {w}" for w in r.get("warnings", [])]
+        if v.start:
+            out.append(v.start)
+        out += [f"- {d.label} : {d.when}" for d in v.deadlines]
+        out += [f"Attention : {w}" for w in v.warnings]
     elif t.name == "juridiction-specialisee":
-        out += [f"- {a['authorities']} ({a['nature_label']}) : {a['role']}" for a in r.get("authorities", [])]
-    refs = list(dict.fromkeys(basis_ref(b) for b in r.get("basis", [])))
-    if refs:
-        out.append("Texte : " + " ; ".join(refs))
+        out += [f"- {a.authorities} ({a.nature_label}) : {a.role}" for a in v.authorities]
+    if v.refs:
+        out.append("Texte : " + v.refs)
     return out
 
 

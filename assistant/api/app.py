@@ -1,4 +1,5 @@
-"""The app factory, composition root of the HTTP API: settings → runtime (assistant, audit, limits) → routes."""
+"""The app factory, composition root of the HTTP API: settings → runtime (assistant, audit, limits) and guards
+(keys, rate limit, sessions) → routes."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from assistant.api.middleware import RequestContextMiddleware
 from assistant.api.openai_routes import install_openai_routes
 from assistant.api.problems import install_handlers
 from assistant.api.routes import VERSION, health_router, router
-from assistant.api.runtime import Runtime
+from assistant.api.security import Guards
 from assistant.api.session import UiGuardMiddleware, login_router
 from assistant.chain import Assistant
+from assistant.runtime import Runtime
 from assistant.settings import Settings
 
 DESCRIPTION = """
@@ -47,6 +49,7 @@ def create_app(
     """Build the API. The assistant is loaded once, in the background, at start-up (``loader`` overrides how);
     pass an already built ``assistant`` to skip loading (tests, embedding in another process)."""
     runtime = Runtime(settings, assistant=assistant, loader=loader)
+    guards = Guards(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,18 +67,19 @@ def create_app(
         swagger_ui_parameters={"defaultModelsExpandDepth": 0, "validatorUrl": None},  # no call to validator.swagger.io
     )
     app.state.runtime = runtime
+    app.state.guards = guards
     install_handlers(app)
-    app.include_router(router)
-    install_openai_routes(app)
+    app.include_router(router, max_body_size=settings.max_body_bytes)
+    install_openai_routes(app, max_body_size=settings.max_body_bytes)
     app.include_router(health_router)
-    app.include_router(login_router(runtime, runtime.signer))
+    app.include_router(login_router(settings, guards))
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
         has_ui = any(getattr(r, "path", None) == "/ui" for r in app.routes)
         return RedirectResponse("/ui/" if has_ui else "/docs")
 
-    app.add_middleware(UiGuardMiddleware, runtime=runtime, signer=runtime.signer)  # inside the request context
+    app.add_middleware(UiGuardMiddleware, settings=settings, signer=guards.signer)  # inside the request context
     app.add_middleware(RequestContextMiddleware, audit=runtime.audit, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         # Outermost: error responses (413, 500) also carry the CORS headers, so intranet pages can read them.

@@ -4,7 +4,9 @@ A pure ASGI middleware (streaming responses pass through untouched). For every r
 - makes a request id (always the server's own: unique in the audit log), returns it in ``X-Request-ID`` and puts
   it in every log line written while the request runs (``RequestIdFilter``); a caller's own ``X-Request-ID`` (if
   well formed) is kept apart, in the audit record's ``client_request_id`` and the ``X-Client-Request-ID`` header;
-- refuses a ``/v1`` body larger than ``max_body_bytes`` with a 413 problem;
+- refuses a ``/v1`` body that declares (``Content-Length``) more than ``max_body_bytes`` with a 413 problem, before
+  anything runs; a body that outgrows it while being read is refused by the framework (``max_body_size`` of the
+  ``/v1`` routers: Starlette's ``RequestBodyLimitMiddleware``, a 413 turned into a problem by ``problems.py``);
 - hands the audit record of a ``/v1`` request to the audit writer thread and awaits its confirmation *before* the
   last byte of the response leaves (no request thread is held: a burst does not queue writes behind answers), so a
   client that has its answer can rely on the record being there;
@@ -14,47 +16,25 @@ A pure ASGI middleware (streaming responses pass through untouched). For every r
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import anyio
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api.problems import PROBLEM_JSON, problem_body
 from assistant.audit import AuditEntry, AuditLog, AuditWriteError
+from assistant.request_id import new_request_id, request_id_var
 
 log = logging.getLogger("assistant.api")
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 AUDITED_PREFIX = "/v1/"
 AUDIT_WAIT_S = 10.0
-
-
-class RequestIdFilter(logging.Filter):
-    """Adds ``request_id`` to every log record (``-`` outside a request): use ``%(request_id)s`` in the format."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
-        return True
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex
-
-
-class BodyTooLarge(HTTPException):
-    """Raised while reading a chunked body that outgrows the limit (an HTTPException so FastAPI lets it through)."""
-
-    def __init__(self) -> None:
-        super().__init__(status_code=413)
 
 
 def _with_request_ids(headers: list[tuple[bytes, bytes]], request_id: str, client_id: str | None) -> list[tuple[bytes, bytes]]:
@@ -110,24 +90,16 @@ class RequestContextMiddleware:
                 await write_audit()
             await send(message)
 
-        receive_limited = receive
-        if audited:
-            if self._declared_too_large(scope):
-                await self._problem(send, 413, self._too_large_detail(), request_id)
-                status = 413
-                await write_audit()
-                self._access_log(method, path, 413, started)
-                request_id_var.reset(token)
-                return
-            receive_limited = self._limited_receive(receive)
+        if audited and self._declared_too_large(scope):
+            await self._problem(send, 413, self._too_large_detail(), request_id)
+            status = 413
+            await write_audit()
+            self._access_log(method, path, 413, started)
+            request_id_var.reset(token)
+            return
 
         try:
-            await self.app(scope, receive_limited, send_wrapper)
-        except BodyTooLarge:
-            status = 413
-            if not response_started:
-                await write_audit()
-                await self._problem(send, 413, self._too_large_detail(), request_id)
+            await self.app(scope, receive, send_wrapper)
         except Exception:
             log.exception("erreur inattendue sur %s %s", method, path)
             status = 500
@@ -161,20 +133,6 @@ class RequestContextMiddleware:
         declared = _header(scope, b"content-length")
         return declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes
 
-    def _limited_receive(self, receive: Receive) -> Receive:
-        total = 0
-
-        async def limited() -> Message:
-            nonlocal total
-            message = await receive()
-            if message["type"] == "http.request":
-                total += len(message.get("body", b""))
-                if total > self.max_body_bytes:
-                    raise BodyTooLarge()
-            return message
-
-        return limited
-
     def _too_large_detail(self) -> str:
         return f"Le corps de la requête dépasse la taille maximale autorisée ({self.max_body_bytes} octets)."
 
@@ -207,7 +165,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "assistant.api.middleware.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "assistant.request_id.RequestIdFilter"}},
     "formatters": {
         "default": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s : %(message)s"},
     },

@@ -13,7 +13,6 @@ the 401 with an OpenAI ``error`` body that these clients expect.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
@@ -22,6 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.answer import Answer
@@ -30,6 +30,7 @@ from assistant.api.routes import (
     COMMON_ERRORS,
     VALIDATION_ERROR,
     AuditDep,
+    GuardsDep,
     RuntimeDep,
     api_key_scheme,
     bearer_scheme,
@@ -37,7 +38,7 @@ from assistant.api.routes import (
 )
 from assistant.api.schemas import MAX_HISTORY_TURNS, MAX_TURN_CHARS, AskRequest, AskResponse
 from assistant.api.security import Caller
-from assistant.api.streams import StreamFailed, answer_stream
+from assistant.api.streams import SSE_HEADERS, StreamFailed, answer_stream, sse_frame
 from assistant.streaming import reconcile
 
 MODEL_ID = "cpp-assistant"
@@ -54,13 +55,14 @@ class OpenAIAuthError(Exception):
 def openai_caller(
     request: Request,
     runtime: RuntimeDep,
+    guards: GuardsDep,
     entry: AuditDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     x_api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Caller:
     """``require_caller`` of ``/v1``, with a missing or unknown key as the OpenAI-style 401."""
     try:
-        return require_caller(request, runtime, entry, bearer, x_api_key)
+        return require_caller(request, runtime, guards, entry, bearer, x_api_key)
     except ApiProblem as exc:
         if exc.status in (401, 403):
             raise OpenAIAuthError(exc.detail) from None
@@ -218,10 +220,7 @@ def chat_completions(body: ChatCompletionRequest, runtime: RuntimeDep, entry: Au
     history = [t.model_dump() for t in ask.history]
     if body.stream:
         items = answer_stream(runtime, ask.question, history, entry)
-        return StreamingResponse(
-            completion_chunks(items, entry.request_id), media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        return EventSourceResponse(completion_chunks(items, entry.request_id), headers=SSE_HEADERS)
     answer = runtime.ask(ask.question, history, entry)
     data = AskResponse.model_validate({**answer.to_dict(), "request_id": entry.request_id})
     return ChatCompletion(
@@ -231,17 +230,17 @@ def chat_completions(body: ChatCompletionRequest, runtime: RuntimeDep, entry: Au
     )
 
 
-def completion_chunks(items: Iterator[str | Answer], request_id: str) -> Iterator[str]:
+def completion_chunks(items: Iterator[str | Answer], request_id: str) -> Iterator[bytes]:
     """``chat.completion.chunk`` frames: the role, the text as it comes, the references, the final chunk (with
     ``cpp_assistant``), then ``[DONE]``. A refusal decided at the end is appended, as the stream cannot be rewritten."""
     created = int(time.time())
 
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
         body = {
             "id": _completion_id(request_id), "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra,
         }
-        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+        return sse_frame(None, body)
 
     yield chunk({"role": "assistant", "content": ""})
     streamed = ""
@@ -262,11 +261,11 @@ def completion_chunks(items: Iterator[str | Answer], request_id: str) -> Iterato
                 yield chunk({"content": tail})
             yield chunk({}, "stop", **{EXTRA_FIELD: data})
     except StreamFailed as exc:
-        yield f"data: {json.dumps({'error': {'message': exc.message, 'type': 'server_error', 'param': None, 'code': None}}, ensure_ascii=False)}\n\n"
-    yield "data: [DONE]\n\n"
+        yield sse_frame(None, {"error": {"message": exc.message, "type": "server_error", "param": None, "code": None}})
+    yield sse_frame(None, "[DONE]")
 
 
-def install_openai_routes(app: FastAPI) -> None:
+def install_openai_routes(app: FastAPI, max_body_size: int | None = None) -> None:
     """Mount the OpenAI-compatible routes and their 401 (OpenAI ``error`` body)."""
 
     @app.exception_handler(OpenAIAuthError)
@@ -274,4 +273,4 @@ def install_openai_routes(app: FastAPI) -> None:
         body = {"error": {"message": exc.message, "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}
         return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="cpp-assistant"'})
 
-    app.include_router(router)
+    app.include_router(router, max_body_size=max_body_size)

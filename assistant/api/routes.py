@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.sse import EventSourceResponse
 
 from assistant.answer import Answer
 from assistant.api.keys import match_key
 from assistant.api.problems import PROBLEM_JSON, problem_body
-from assistant.api.runtime import AuditUnavailableError, Runtime
 from assistant.api.schemas import (
     ArticleResponse,
     AskRequest,
@@ -33,11 +32,12 @@ from assistant.api.schemas import (
     SearchResult,
     ToolsResponse,
 )
-from assistant.api.security import Caller, authenticate, enforce_rate_limit
-from assistant.api.streams import StreamFailed, answer_stream
+from assistant.api.security import Caller, Guards, authenticate, enforce_rate_limit
+from assistant.api.streams import SSE_HEADERS, StreamFailed, answer_stream, sse_frame
 from assistant.audit import AuditEntry
 from assistant.chain import Assistant
 from assistant.normalize import normalize_input, normalize_value
+from assistant.runtime import AuditUnavailableError, Runtime
 from assistant.streaming import reconcile
 from assistant.tools import TOOL_IDS, run_tool, tool_catalogue
 
@@ -71,6 +71,13 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+async def get_guards(request: Request) -> Guards:
+    return request.app.state.guards
+
+
+GuardsDep = Annotated[Guards, Depends(get_guards)]
+
+
 async def get_audit_entry(request: Request) -> AuditEntry:
     entry = getattr(request.state, "audit", None)
     if entry is None:  # app used without its middleware (never in production)
@@ -84,6 +91,7 @@ AuditDep = Annotated[AuditEntry, Depends(get_audit_entry)]
 def require_caller(
     request: Request,
     runtime: RuntimeDep,
+    guards: GuardsDep,
     entry: AuditDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     x_api_key: Annotated[str | None, Depends(api_key_scheme)],
@@ -93,10 +101,10 @@ def require_caller(
     client = request.client.host if request.client else None
     caller = authenticate(
         runtime.settings.api_key_hashes, bearer.credentials if bearer else None, x_api_key, client,
-        throttle=runtime.auth_throttle, limits=runtime.settings.api_key_limits,
+        throttle=guards.auth_throttle, limits=runtime.settings.api_key_limits,
     )
     entry.key_id = caller.key_id
-    enforce_rate_limit(runtime.limiter, caller)
+    enforce_rate_limit(guards.limiter, caller)
     return caller
 
 
@@ -154,7 +162,7 @@ SSE_EVENT_SCHEMA = {
     "/ask/stream",
     tags=["questions"],
     summary="Poser une question (réponse en flux SSE)",
-    response_class=StreamingResponse,
+    response_class=StreamingResponse,  # not EventSourceResponse: it would document the errors as text/event-stream
     responses={
         200: {
             "description": (
@@ -174,38 +182,31 @@ def ask_stream(body: AskRequest, runtime: RuntimeDep, entry: AuditDep) -> Stream
     qu'il est généré (contrôle des citations compris), puis les citations, les outils utilisés et l'événement final
     `done` qui contient la réponse complète."""
     items = answer_stream(runtime, body.question, [t.model_dump() for t in body.history], entry)
-    return StreamingResponse(
-        sse_events(items, entry.request_id), media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return EventSourceResponse(sse_events(items, entry.request_id), headers=SSE_HEADERS)
 
 
-def sse_events(items: Iterator[str | Answer], request_id: str) -> Iterator[str]:
+def sse_events(items: Iterator[str | Answer], request_id: str) -> Iterator[bytes]:
     """The SSE frames of a streamed answer: concatenating the ``delta`` texts (after any ``replace``) gives ``answer``."""
-    yield _sse("start", {"request_id": request_id})
+    yield sse_frame("start", {"request_id": request_id})
     streamed = ""
     try:
         for item in items:
             if isinstance(item, str):
                 if item:
                     streamed += item
-                    yield _sse("delta", {"text": item})
+                    yield sse_frame("delta", {"text": item})
                 continue
             fix = reconcile(streamed, item)
             if fix.replacement is not None:
-                yield _sse("replace", {"text": fix.replacement})
+                yield sse_frame("replace", {"text": fix.replacement})
             elif fix.delta:
-                yield _sse("delta", {"text": fix.delta})
+                yield sse_frame("delta", {"text": fix.delta})
             data = AskResponse.model_validate({**item.to_dict(), "request_id": request_id}).model_dump(mode="json")
-            yield _sse("citations", {"citations": data["citations"]})
-            yield _sse("tool_calls", {"tool_calls": data["tool_calls"]})
-            yield _sse("done", data)
+            yield sse_frame("citations", {"citations": data["citations"]})
+            yield sse_frame("tool_calls", {"tool_calls": data["tool_calls"]})
+            yield sse_frame("done", data)
     except StreamFailed as exc:
-        yield _sse("error", problem_body(500, exc.message, request_id=request_id))
-
-
-def _sse(event: str, data: Any) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+        yield sse_frame("error", problem_body(500, exc.message, request_id=request_id))
 
 
 # -- feedback ----------------------------------------------------------------------------------------------

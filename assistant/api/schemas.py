@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import dataclasses
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_type_hints
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
+from assistant.answer import ToolUse
 from assistant.chain import MAX_QUESTION_CHARS
+from assistant.models import Citation
 from assistant.normalize import normalize_input
+from assistant.runtime import MAX_CONVERSATION_CHARS
 
 MAX_HISTORY_TURNS = 40
 MAX_TURN_CHARS = 20_000
-MAX_CONVERSATION_CHARS = 24_000
-"""Question and history together: a follow-up cannot smuggle in more text than a few long exchanges."""
 NON_BLANK = r"\S"  # at least one visible character (blank questions are refused with a French message)
 
 
@@ -90,30 +92,31 @@ class SearchRequest(BaseModel):
     k: int = Field(10, ge=1, le=50, description="Nombre de résultats (1 à 50).")
 
 
-class CitationOut(BaseModel):
-    doc_id: str = Field(..., description="Identifiant du document (voir GET /v1/documents).", examples=["cpp-legislatif-l4"])
-    doc_title: str = Field(..., description="Titre du document.")
-    kind: Literal["code", "circulaire"] = Field(..., description="Nature du document.")
-    article: str | None = Field(None, description="Numéro normalisé de l'article (codes), ex. « 706-88 », « D15-4-4 ».")
-    section: str | None = Field(None, description="Numéro de section d'une circulaire, tel qu'imprimé (« 1.1 »).")
-    version_date: str | None = Field(None, description="Date de la version du texte (AAAA-MM-JJ), ou null si non précisée.")
-    quote: str = Field(..., description="Passage du corpus cité mot pour mot (espaces normalisés).")
-    unit_id: str = Field("", description="Identifiant de l'unité (article ou section) dans le corpus.")
-    hierarchy: list[str] = Field(default_factory=list, description="Chemin des titres : Livre > Titre > Chapitre > Section.")
-    abrogated: bool = Field(False, description="Bloc abrogé (ancienne rédaction, plus en vigueur).")
-    unverified: bool = Field(False, description="Numéro d'article non confirmé par les tables de référence.")
-    role: str = Field(
-        "source", examples=["source", "renvoi"], description="« source » : passage qui fonde la réponse ; « renvoi » : article mentionné par un passage cité."
-    )
-    in_corpus: bool = Field(True, description="false : article mentionné mais absent du corpus (la citation est le passage qui le mentionne).")
-    alinea: int | None = Field(None, description="Alinéa de l'article d'où vient le passage (1 = premier alinéa) ; null pour une circulaire.")
-    code: str | None = Field(None, description="Pour un renvoi à un autre code : son nom (« code pénal ») ; null pour le CPP.")
+def model_of(source: type, name: str, **types: Any) -> type[BaseModel]:
+    """The response model of a dataclass the engine returns: its fields, types, defaults and French descriptions
+    (``api_doc`` metadata) are declared once, on the dataclass. A nullable field without default is optional (null) in
+    the API; ``types`` gives a field another type in the API."""
+    hints = get_type_hints(source)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(source):
+        kind = types.get(f.name, hints[f.name])
+        if f.default is not dataclasses.MISSING:
+            info = Field(f.default, **f.metadata)
+        elif f.default_factory is not dataclasses.MISSING:
+            info = Field(default_factory=f.default_factory, **f.metadata)
+        else:
+            info = Field(None if type(None) in get_args(kind) else ..., **f.metadata)
+        fields[f.name] = (kind, info)
+    return create_model(name, **fields)
 
 
-class ToolCallOut(BaseModel):
-    name: str = Field(..., description="Identifiant de l'outil (voir GET /v1/tools).", examples=["delai"])
-    arguments: dict[str, Any] = Field(default_factory=dict, description="Arguments passés à l'outil.")
-    result: dict[str, Any] = Field(default_factory=dict, description="Résultat de l'outil, avec ses fondements (« basis »).")
+if TYPE_CHECKING:  # made at run time: to mypy, models
+    CitationOut = BaseModel
+    ToolCallOut = BaseModel
+else:
+    # ``role`` is a plain string in the contract (the engine's Literal is not published as an enum).
+    CitationOut = model_of(Citation, "CitationOut", role=str)
+    ToolCallOut = model_of(ToolUse, "ToolCallOut")
 
 
 class RetrievedUnit(BaseModel):

@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.api.keys import key_id, match_key
 from assistant.api.problems import ApiProblem
+from assistant.api.session import SessionSigner, session_key_id
 from assistant.audit import ANONYMOUS
 from assistant.settings import Settings
 
@@ -153,6 +154,25 @@ class FailedAuthThrottle:
 
     def failed(self, client: str | None) -> None:
         self._limiter.acquire(f"echec:{client or 'inconnue'}")
+
+
+class Guards:
+    """The API's access services, one set per app (``create_app`` puts it in ``app.state.guards``; ``ui.app`` hands it
+    to the chat): the rate limiter (the chat counts in it like the API), the failed-authentication throttle and the
+    chat's session signer."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.limiter = make_limiter(settings)
+        self.auth_throttle = FailedAuthThrottle(settings.auth_failures_per_minute)
+        self.signer = SessionSigner(settings)
+
+    def acquire(self, bucket: str, per_minute: int | None = None) -> float | None:
+        """One request of ``bucket`` against the rate limit: None if allowed, else the seconds to wait."""
+        return self.limiter.acquire(bucket, per_minute)
+
+    def session_key_id(self, cookies: dict[str, Any] | None) -> str | None:
+        """The key id of the chat session in these cookies, or None."""
+        return session_key_id(self.signer, cookies)
 
 
 def limit_for(fingerprint: str, limits: dict[str, int]) -> int | None:

@@ -33,7 +33,7 @@ from assistant.api.keys import key_id, match_key
 from assistant.api.problems import ApiProblem, problem_response
 
 if TYPE_CHECKING:
-    from assistant.api.runtime import Runtime
+    from assistant.api.security import Guards
     from assistant.settings import Settings
 
 COOKIE = "cpp_session"
@@ -100,9 +100,9 @@ def is_ui_path(path: str) -> bool:
 class UiGuardMiddleware:
     """Authentication of every ``/ui`` path, upload refusal (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, runtime: Runtime, signer: SessionSigner) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, signer: SessionSigner) -> None:
         self.app = app
-        self.runtime = runtime
+        self.settings = settings
         self.signer = signer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -113,7 +113,7 @@ class UiGuardMiddleware:
         if path.endswith(UPLOAD_SUFFIXES) and scope["type"] == "http":
             await problem_response(403, "Le dépôt de fichiers est désactivé : le chat n'accepte aucun fichier.")(scope, receive, send)
             return
-        keys = self.runtime.settings.api_key_hashes
+        keys = self.settings.api_key_hashes
         if not keys or path in (LOGIN_PATH, LOGOUT_PATH):
             await self.app(scope, receive, send)
             return
@@ -151,30 +151,31 @@ button{{margin-top:1rem;padding:.5rem 1rem;font-size:1rem}}.erreur{{color:#b0002
 <button type="submit">Se connecter</button></form></body></html>"""
 
 
-def login_router(runtime: Runtime, signer: SessionSigner) -> APIRouter:
+def login_router(settings: Settings, guards: Guards) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    signer = guards.signer
 
     @router.get(LOGIN_PATH)
     def login_form() -> Response:
-        if not runtime.settings.api_key_hashes:
+        if not settings.api_key_hashes:
             return RedirectResponse(UI_PREFIX + "/", status_code=303)
         return HTMLResponse(LOGIN_PAGE.format(error=""))
 
     @router.post(LOGIN_PATH)
     async def login(request: Request) -> Response:
-        keys = runtime.settings.api_key_hashes
+        keys = settings.api_key_hashes
         if not keys:
             return RedirectResponse(UI_PREFIX + "/", status_code=303)
         client = request.client.host if request.client else None
         try:
-            runtime.auth_throttle.check(client)
+            guards.auth_throttle.check(client)
         except ApiProblem as exc:
             return HTMLResponse(LOGIN_PAGE.format(error=f'<p class="erreur">{html.escape(exc.detail)}</p>'), 429, exc.headers)
         raw = (await request.body())[:4096].decode("utf-8", "replace")
         presented = (parse_qs(raw).get("key") or [""])[0].strip()
         found = match_key(presented, keys) if presented else None
         if found is None:
-            runtime.auth_throttle.failed(client)
+            guards.auth_throttle.failed(client)
             return HTMLResponse(LOGIN_PAGE.format(error='<p class="erreur">Clé refusée : vérifiez-la et réessayez.</p>'), 401)
         response = RedirectResponse(UI_PREFIX + "/", status_code=303)
         response.set_cookie(
@@ -185,7 +186,7 @@ def login_router(runtime: Runtime, signer: SessionSigner) -> APIRouter:
 
     @router.get(LOGOUT_PATH)
     def logout() -> Response:
-        response = RedirectResponse(LOGIN_PATH if runtime.settings.api_key_hashes else UI_PREFIX + "/", status_code=303)
+        response = RedirectResponse(LOGIN_PATH if settings.api_key_hashes else UI_PREFIX + "/", status_code=303)
         response.delete_cookie(COOKIE, path=UI_PREFIX)
         return response
 

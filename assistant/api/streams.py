@@ -1,5 +1,7 @@
 """The streaming path shared by ``/v1/ask/stream`` and ``/v1/chat/completions`` (``stream: true``).
 
+Frames are encoded by FastAPI (``fastapi.sse.format_sse_event``) and sent as an ``EventSourceResponse``, but not
+through FastAPI's generator endpoints: those start the response before the first item and add keep-alive comments.
 The first item is computed before the HTTP response starts, so an error before any text (index absent, LLM
 unreachable) is still an ordinary problem+json response; an error later is sent as a last stream event. The answer
 is noted in the audit record before the last byte leaves (the middleware writes it then).
@@ -7,19 +9,23 @@ is noted in the audit record before the last byte leaves (the middleware writes 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
+from fastapi.sse import format_sse_event
+
 from assistant.answer import Answer
-from assistant.api.runtime import DEGRADED_NOTE, Runtime
 from assistant.audit import AuditEntry
 from assistant.errors import AssistantError
 from assistant.resilience import degradation_scope
+from assistant.runtime import DEGRADED_NOTE, Runtime
 from assistant.streaming import stream_answer
 
 log = logging.getLogger("assistant.api")
 
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # as FastAPI's own SSE routes: no proxy buffering
 GENERIC_STREAM_ERROR = "La réponse n'a pas pu être terminée (erreur interne, journalisée) : reposez la question."
 
 
@@ -62,3 +68,8 @@ def answer_stream(runtime: Runtime, question: str, history: list[dict[str, Any]]
             raise StreamFailed(GENERIC_STREAM_ERROR) from exc
 
     return rest()
+
+
+def sse_frame(event: str | None, data: Any) -> bytes:
+    """One SSE frame: ``data`` as JSON (non-ASCII characters kept), or as is when a string (``[DONE]``)."""
+    return format_sse_event(event=event, data_str=data if isinstance(data, str) else json.dumps(data, ensure_ascii=False))

@@ -4,7 +4,7 @@
 of answer is asked) and it is confident (one tribunal, one rule and one dated event, one matter); otherwise it
 returns None and the chain answers by retrieval. A compétence word in a question about something else (« peut-on
 saisir le JLD… », « ce délit relève-t-il de l'article 706-73-1 ? ») never fires a tool.
-``describe_result`` writes the French Markdown summary.
+``describe_result`` writes the French Markdown summary, ``tool_headline`` the « Réponse » line, both from ``view.tool_view``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from assistant.tools import DELAI, JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
 from assistant.tools.competence import find_matter
 from assistant.tools.dates import has_clock_time, search_dates_fr
 from assistant.tools.poles import city_keys, de
-from assistant.tools.rules import DelaiRule, basis_ref, load_delai_rules
+from assistant.tools.rules import DelaiRule, load_delai_rules
+from assistant.tools.view import ToolView, tool_view
 
 
 @dataclass(frozen=True)
@@ -226,84 +227,63 @@ def route_follow_up(question: str, previous: str, catalog: Catalog) -> ToolCall 
     return ToolCall(POLE_INSTRUCTION, {"tribunal": tribunaux[0]}) if len(tribunaux) == 1 else None
 
 
-# -- summaries --------------------------------------------------------------------------------------
-
-
-def _refs(basis: list[dict[str, Any]]) -> str:
-    return " ; ".join(dict.fromkeys(basis_ref(b) for b in basis))
+# -- summaries (laid out from ``view.tool_view``) -------------------------------------------------------------
 
 
 def tool_headline(name: str, result: dict[str, Any]) -> str:
     """The main result of a tool as one plain sentence with its references (the « Réponse » line), or "" when it has
     no single main result (a table of competent courts, several deadlines)."""
-    refs = _refs(result.get("basis", []))
-    if name == DELAI and result.get("deadline"):
-        d = result["deadline"]
-        refs = _refs(d.get("basis", [])) or refs  # the deadline's own basis when it has one
-        return f"{d['label']} : {d['kind_label']} le {d['display']}" + (f" ({refs})" if refs else "") + "."
-    if name == POLE_INSTRUCTION and result.get("tribunal"):
-        return (f"Le pôle de l'instruction compétent pour le tribunal judiciaire {de(result['tribunal'])} est celui "
-                f"{de(result['pole'])} (cour d'appel {de(result['cour_appel'])})" + (f" — {refs}" if refs else "") + ".")
-    if name == JURIDICTION_SPECIALISEE and result.get("summary"):
-        return str(result["summary"])
+    v = tool_view(name, result)
+    if name == DELAI and v.main is not None:
+        where = v.main.refs or v.refs  # the deadline's own basis when it has one
+        return f"{v.main.label} : {v.main.when}" + (f" ({where})" if where else "") + "."
+    if name == POLE_INSTRUCTION and v.tribunal:
+        return (f"Le pôle de l'instruction compétent pour le tribunal judiciaire {de(v.tribunal)} est celui "
+                f"{de(v.pole)} (cour d'appel {de(v.cour_appel)})" + (f" — {v.refs}" if v.refs else "") + ".")
+    if name == JURIDICTION_SPECIALISEE and v.summary:
+        return v.summary
     return ""
 
 
 def describe_result(call: ToolCall, result: dict[str, Any]) -> str:
     """A short French Markdown summary of a tool result, with its legal basis (« CPP, art. 706-88 »)."""
+    v = tool_view(call.name, result)
     if call.name == POLE_INSTRUCTION:
-        return _describe_pole(result)
+        if v.tribunal is not None:
+            return (
+                f"Le tribunal judiciaire {de(v.tribunal)} relève du **pôle de l'instruction {de(v.pole)}** "
+                f"(cour d'appel {de(v.cour_appel)}). Source : {v.refs}."
+            )
+        return (
+            f"Le **pôle de l'instruction {de(v.pole)}** (cour d'appel {de(v.cour_appel)}) couvre le ressort "
+            f"des tribunaux judiciaires suivants : {', '.join(v.tribunaux)}. Source : {v.refs}."
+        )
     if call.name == DELAI:
-        return _describe_delai(result)
+        return _describe_delai(v)
     if call.name == JURIDICTION_SPECIALISEE:
-        return _describe_competence(result)
+        lines = [f"**{v.label}**", "", v.summary, ""]
+        lines += [f"- **{a.authorities}** — {a.nature_label} ({a.role}). {a.detail} ({a.refs})" for a in v.authorities]
+        if v.notes:
+            lines += [""] + [f"- {n}" for n in v.notes]
+        return "\n".join(lines)
     return ""
 
 
-def _describe_pole(result: dict[str, Any]) -> str:
-    refs = _refs(result["basis"])
-    if "tribunal" in result:
-        return (
-            f"Le tribunal judiciaire {de(result['tribunal'])} relève du **pôle de l'instruction {de(result['pole'])}** "
-            f"(cour d'appel {de(result['cour_appel'])}). Source : {refs}."
-        )
-    tribunaux = ", ".join(result["tribunaux"])
-    return (
-        f"Le **pôle de l'instruction {de(result['pole'])}** (cour d'appel {de(result['cour_appel'])}) couvre le ressort "
-        f"des tribunaux judiciaires suivants : {tribunaux}. Source : {refs}."
-    )
-
-
-def _describe_delai(result: dict[str, Any]) -> str:
-    lines = [f"**{result['label']}**"]
-    if result.get("start"):
-        lines.append(f"Point de départ ({result['start']['event']}) : {result['start']['display']}.")
-    main = result.get("deadline")
-    if main is not None:
-        lines.append(f"**{main['label']}** : {main['kind_label']} le **{main['display']}** ({_refs(main['basis'])}).")
-    others = [d for d in result["deadlines"] if main is None or d["id"] != main["id"]]
-    if others:
+def _describe_delai(v: ToolView) -> str:
+    lines = [f"**{v.label}**"]
+    if v.start:
+        lines.append(f"{v.start}.")
+    if v.main is not None:
+        lines.append(f"**{v.main.label}** : {v.main.kind_label} le **{v.main.display}** ({v.main.refs}).")
+    if v.others:
         lines.append("")
-        lines.append("Échéances :" if main is None else "Autres échéances :")
-        for d in others:
-            cond = f" [{d['condition']}]" if d.get("condition") else ""
-            lines.append(f"- {d['label']}{cond} : {d['kind_label']} le {d['display']} ({_refs(d['basis'])})")
-    if result.get("steps"):
-        lines += ["", "Calcul :"] + [f"- {s}" for s in result["steps"]]
-    if result.get("warnings"):
-        lines += ["", "Points d'attention :"] + [f"- {w}" for w in result["warnings"]]
-    lines += ["", f"Fondement : {_refs(result['basis'])}."]
-    return "\n".join(lines)
-
-
-def _describe_competence(result: dict[str, Any]) -> str:
-    lines = [f"**{result['label']}**", "", result["summary"], ""]
-    for a in result["authorities"]:
-        lines.append(
-            f"- **{a['authorities']}** — {a['nature_label']} ({a['role']}). {a['detail']} ({_refs(a['basis'])})"
-        )
-    if result.get("notes"):
-        lines += [""] + [f"- {n}" for n in result["notes"]]
+        lines.append("Échéances :" if v.main is None else "Autres échéances :")
+        lines += [f"- {d.labelled} : {d.when} ({d.refs})" for d in v.others]
+    if v.steps:
+        lines += ["", "Calcul :"] + [f"- {s}" for s in v.steps]
+    if v.warnings:
+        lines += ["", "Points d'attention :"] + [f"- {w}" for w in v.warnings]
+    lines += ["", f"Fondement : {v.refs}."]
     return "\n".join(lines)
 
 

@@ -1,5 +1,8 @@
 """What the API and the chat share at run time: the assistant (loaded once, in the background), audit log, limits.
 
+The front doors' own access rules (API keys, rate limiter, chat sessions) are built by ``assistant.api`` and handed to
+the chat by ``ui.app``; this module knows nothing of HTTP.
+
 The index and the model load in a background thread so that ``/health`` can answer « starting » (503) meanwhile;
 an index that is absent at start-up is looked for again (at most every few seconds) when a request arrives, so a
 server started before ``cpp-assistant index build`` becomes ready without a restart.
@@ -23,8 +26,6 @@ import anyio
 
 from assistant import resilience
 from assistant.answer import Answer
-from assistant.api.security import FailedAuthThrottle, make_limiter
-from assistant.api.session import SessionSigner
 from assistant.audit import AuditEntry, AuditLog
 from assistant.chain import Assistant
 from assistant.errors import AssistantError, IndexNotBuiltError
@@ -37,7 +38,8 @@ log = logging.getLogger("assistant.api")
 Status = Literal["ok", "degraded", "starting", "index absent", "error"]
 RETRY_INDEX_AFTER_S = 5.0
 MAX_CONVERSATION_CHARS = 24_000
-"""Question and history together (the API schema and the chat share this bound)."""
+"""Question and history together (every front door, the API schema too): a follow-up cannot smuggle in more text
+than a few long exchanges."""
 DEGRADED_NOTE = (
     "\n\n_Mode dégradé : recherche sémantique indisponible ; réponse fondée sur la recherche lexicale seule. "
     "Vérifiez les textes cités._"
@@ -74,16 +76,14 @@ class ServiceStartingError(AssistantError):
 
 
 class Runtime:
-    """The assistant and the per-process services around it, shared by the API routes and the Gradio chat."""
+    """The assistant and the per-process services around it (audit log, concurrency limit, index reload), shared by
+    the API routes and the Gradio chat."""
 
     def __init__(
         self, settings: Settings, assistant: Assistant | None = None, loader: Callable[[], Assistant] | None = None,
     ) -> None:
         self.settings = settings
         self.audit = AuditLog.from_settings(settings)
-        self.limiter = make_limiter(settings)
-        self.auth_throttle = FailedAuthThrottle(settings.auth_failures_per_minute)
-        self.signer = SessionSigner(settings)
         resilience.configure(settings.chroma_timeout_s, settings.chroma_retry_after_s)
         self.chroma = resilience.CHROMA
         self.answer_slots = threading.BoundedSemaphore(settings.answer_concurrency)
