@@ -93,7 +93,7 @@ class ExtractiveGenerator:
 
     def select(self, a: QuestionAnalysis, question: str, candidates: list[Hit]) -> list[Passage]:
         """The answering sentence across the candidates, then the passages that support it (at most four in all)."""
-        q_terms = set(tokenize(expand_abbreviations(question)))
+        q_terms = sorted(set(tokenize(expand_abbreviations(question))))
         top = candidates[0].score if candidates else 1.0
         scored: list[Passage] = []
         for rank, hit in enumerate(candidates):

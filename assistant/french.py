@@ -89,12 +89,12 @@ def concept_groups(question: str) -> list[set[str]]:
     groups: list[set[str]] = []
     last = 0
     for a, b, expansion in sorted(spans):
-        groups += [{t} for t in content_terms(question[last:a])]
+        groups += [{t} for t in sorted(content_terms(question[last:a]))]
         group = content_terms(question[a:b]) | content_terms(expand_abbreviations(expansion))
         if group:
             groups.append(group)
         last = b
-    groups += [{t} for t in content_terms(question[last:])]
+    groups += [{t} for t in sorted(content_terms(question[last:]))]
     return groups
 
 

@@ -82,13 +82,13 @@ LENGTH_PENALTY = 0.25
 
 
 def sentence_score(
-    sentence: str, q_terms: set[str], a: QuestionAnalysis, idf: Callable[[str], float], terms: set[str] | None = None
+    sentence: str, q_terms: Sequence[str], a: QuestionAnalysis, idf: Callable[[str], float], terms: set[str] | None = None
 ) -> float:
     """How well one sentence answers: the question's words it holds (by rarity), more when it states what kind of
     answer is asked (a duration, an authority…), names the act, and speaks of a concept with the question's polarity.
     ``terms``: the sentence's tokens when already known."""
     terms = set(tokenize(sentence)) if terms is None else terms
-    score = sum(idf(t) for t in q_terms & terms)
+    score = sum(idf(t) for t in q_terms if t in terms)  # q_terms in a fixed order: the same sum in every process
     score /= 1 + LENGTH_PENALTY * math.log1p(max(len(terms) - 25, 0))  # a very long sentence dilutes its matches
     pattern = KIND_SENTENCE.get(a.kind)
     if pattern is not None and pattern.search(sentence):
@@ -126,7 +126,7 @@ def features(
     hits: Sequence[Hit], question: str, a: QuestionAnalysis, catalog: Catalog, idf: Callable[[str], float], texts: UnitText
 ) -> list[list[float]]:
     """One feature vector (in ``FEATURES`` order) per hit."""
-    q_terms = content_terms(expand_abbreviations(question))
+    q_terms = sorted(content_terms(expand_abbreviations(question)))  # sorted: float sums independent of hash order
     total = sum(idf(t) for t in q_terms) or 1.0
     top = max((h.score for h in hits), default=1.0) or 1.0
     tokens = [texts.of(h.unit) for h in hits]

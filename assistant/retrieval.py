@@ -74,7 +74,7 @@ class BM25:
 
     def scores(self, query: list[str]) -> dict[int, float]:
         out: dict[int, float] = defaultdict(float)
-        for term in set(query):
+        for term in sorted(set(query)):  # a fixed order: the same float sums, hence the same ties, in every process
             idf = self.idf.get(term)
             if idf is None:
                 continue
