@@ -2,7 +2,9 @@
 self-contained question.
 
 Deterministic. A follow-up that keeps the subject (« Et pour le terrorisme ? », « Et s'il ne consent pas ? »)
-inherits the previous question and repeats its own words so that they outweigh the inherited ones. A follow-up
+inherits the previous question and repeats its own words so that they outweigh the inherited ones; what it
+names anew replaces the previous question's (a regime, an act, a stage of the procedure, « s'il ne consent pas »
+after « s'il consent »). A follow-up
 that changes subject — it names a new act, or asks for another kind of answer (« qui », « à quelles conditions »)
 — keeps only the *context* of the previous question (its acts, regime, stage), never what it asked: after a
 question on the maximum length of a garde à vue, « Et l'avocat ? » is about the lawyer, not the prolongation.
@@ -65,9 +67,17 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
         replaced += [voc.regimes[r] for r in theirs.regimes]  # « Et pour le terrorisme ? » replaces the regime
     if mine.acts and not set(mine.acts) & set(theirs.acts):
         replaced += [voc.acts[a] for a in theirs.acts]  # « Et pour une infiltration ? » replaces the act
+    my_stages, their_stages = _stages(mine.folded), _stages(theirs.folded)
+    if my_stages and not my_stages & their_stages:
+        replaced += [voc.stages[s] for s in their_stages]  # « Et pendant l'information ? » replaces the stage
+    replaced += [voc.polarity[c] for c, affirmed in mine.polarity.items() if theirs.polarity.get(c) == (not affirmed)]
     if replaced:
         previous = _without(previous, replaced)
     return f"{previous.rstrip(' ?')} — {own} ? ({own})"
+
+
+def _stages(folded: str) -> set[str]:
+    return {name for name, pattern in vocabulary().stages.items() if pattern.search(folded)}
 
 
 def _without(question: str, patterns: list[re.Pattern[str]]) -> str:

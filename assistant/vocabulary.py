@@ -1,5 +1,5 @@
 """The vocabulary of questions, loaded once from ``vocabulary.toml``: abbreviations, kinds of answer, acts, regimes,
-negation cues, polarity concepts and out-of-scope topics. Data, not code: a new abbreviation or act is one line there.
+negation cues, polarity concepts, procedural stages and out-of-scope topics. Data, not code: a new abbreviation or act is one line there.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Vocabulary:
     negation_window: int
     scoping_regimes: tuple[str, ...]
     polarity: dict[str, re.Pattern[str]]
+    stages: dict[str, re.Pattern[str]]
     out_of_scope: tuple[OutOfScopeTopic, ...]
 
 
@@ -48,6 +49,7 @@ def vocabulary() -> Vocabulary:
         negation_window=int(data["negation"]["window"]),
         scoping_regimes=tuple(data["negation"]["scoping_regimes"]),
         polarity={k: re.compile(v) for k, v in data["polarity"].items()},
+        stages={k: re.compile(v) for k, v in data["stages"].items()},
         out_of_scope=tuple(
             OutOfScopeTopic(t["id"], t["scope"], t["label"], re.compile(t["pattern"])) for t in data["out_of_scope"]
         ),

@@ -13,8 +13,10 @@ import pytest
 
 from assistant.analysis import analyze
 from assistant.chain import Assistant
+from assistant.followup import contextualize
 from assistant.grounding import refusal_out_of_scope, renvois
 from assistant.references import find_references
+from assistant.text import fold
 from assistant.tools import JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
 from assistant.tools.poles import unknown_courts
 from assistant.tools.router import route
@@ -107,6 +109,26 @@ def test_a_follow_up_that_keeps_the_subject_keeps_it(assistant: Assistant) -> No
     answer = assistant.ask("Et pour le terrorisme ?", GAV_HISTORY)
     assert not answer.refused
     assert "garde" in answer.standalone_question.lower() and "terrorisme" in answer.standalone_question
+
+
+def _history(question: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": "(réponse)"}]
+
+
+def test_a_follow_up_naming_another_stage_replaces_the_stage() -> None:
+    previous = _history("En enquête préliminaire sur un trafic de stupéfiants en bande organisée, qui autorise une sonorisation ?")
+    standalone = contextualize("Et pendant l'information ?", previous)
+    assert "preliminaire" not in fold(standalone) and "sonoris" in fold(standalone) and "information" in standalone
+    # Naming the same stage, or none, keeps it.
+    assert "preliminaire" in fold(contextualize("Et pour une infiltration ?", previous))
+    assert "preliminaire" in fold(contextualize("Et en enquête préliminaire de flagrance ?", previous))
+
+
+def test_a_follow_up_in_the_negative_replaces_the_affirmed_concept() -> None:
+    previous = _history("Extradition : si la personne consent à son extradition, quand comparaît-elle ?")
+    standalone = contextualize("Et s'il ne consent pas ?", previous)
+    assert analyze(standalone).polarity == {"consentement": False}, standalone
+    assert analyze(contextualize("Et pour un mineur ?", previous)).polarity.get("consentement") is True
 
 
 # -- 5. refusals that hold -------------------------------------------------------------------------
@@ -260,7 +282,7 @@ def test_a_footnote_called_by_a_quoted_sentence_is_shown(assistant: Assistant, c
 
 
 def test_a_chapeau_is_quoted_with_the_items_it_announces(assistant: Assistant) -> None:
-    answer = assistant.ask("Quels sont les offices centraux de police judiciaire ? Il y en a un pour les stupéfiants ?")
+    answer = assistant.ask("Parmi les offices centraux de police judiciaire, y a-t-il un office anti-stupéfiants ?")
     assert _first_source(answer).article == "D8-1"
     assert "suivants :" in answer.answer and "2° Office anti-stupéfiants" in answer.answer
 

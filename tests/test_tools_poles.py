@@ -111,6 +111,9 @@ def test_contract_example(catalog: Catalog) -> None:
         ("Évry", "Evry", "Evry"),
         ("tribunal de grande instance de Péronne", "Péronne", "Amiens"),
         ("  le puy en velay ", "Le Puy-en-Velay", "Clermont-Ferrand"),
+        # The usual short name of a city whose tribunal bears a longer official name: one row starts with it.
+        ("Cherbourg", "Cherbourg-en-Cotentin", "Coutances"),
+        ("Puy", "Le Puy-en-Velay", "Clermont-Ferrand"),
     ],
 )
 def test_spelling_variants(catalog: Catalog, spelling: str, tribunal: str, pole: str) -> None:
@@ -125,7 +128,8 @@ def test_reverse_question_with_variants(catalog: Catalog) -> None:
 
 @pytest.mark.parametrize(
     ("name", "suggestion"),
-    [("Cherbourg", "Cherbourg-en-Cotentin"), ("Bobigy", "Bobigny"), ("Lyonn", "Lyon"), ("Pontarlier", None), ("Bayeux", None)],
+    [("Cherbourgg", "Cherbourg-en-Cotentin"), ("Bobigy", "Bobigny"), ("Lyonn", "Lyon"), ("Pontarlier", None), ("Bayeux", None),
+     ("Saint", "Saint-Brieuc")],  # a prefix that several rows share is not a name
 )
 def test_unknown_tribunal_is_an_error_never_a_guess(catalog: Catalog, name: str, suggestion: str | None) -> None:
     with pytest.raises(InvalidToolInputError) as err:
