@@ -103,7 +103,9 @@ class LLMGenerator:
             yield refuse(p, self.catalog, p.refusal)
             return
         units, messages, tools, model = self._call(p)
-        tool_uses: list[ToolUse] = []
+        # The router's result is part of the answer from the first delta: its basis articles are allowed while
+        # streaming as they are in the finished answer (``_checked_answer`` adds it, once, to a generate() answer).
+        tool_uses: list[ToolUse] = [p.tool] if p.tool is not None else []
         text = ""
         try:
             for _ in range(MAX_TOOL_ROUNDS + 1):
@@ -123,7 +125,7 @@ class LLMGenerator:
             raise
         except Exception as exc:  # network, timeout, malformed reply: say so, never a stack trace
             raise AssistantError(f"Le service de génération (LLM) n'a pas répondu correctement : {type(exc).__name__}.") from exc
-        yield self._checked_answer(text, units, tool_uses, p)
+        yield self._checked_answer(text, units, [t for t in tool_uses if t is not p.tool], p)
 
     def _sources(self, p: Prepared) -> list[Unit]:
         ids = [r["unit_id"] for r in retrieved_ids(p, self.catalog)]
