@@ -80,6 +80,9 @@ class Assistant:
             return p
         assert p.analysis is not None
         t = time.perf_counter()
+        if any(not self.catalog.units_for_article(r) for r in p.analysis.subjects):
+            p.timings["tools"] = _ms(t)
+            return p  # a question about an article the corpus lacks is refused (grounding), never computed around
         call = route(p.standalone, self.catalog, p.analysis)
         if call is None and p.standalone != p.question:
             previous = next(turn["content"] for turn in reversed(p.history) if turn.get("role") == "user")

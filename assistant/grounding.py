@@ -19,9 +19,10 @@ from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.french import concept_groups, content_terms, tokenize
 from assistant.models import Citation, Unit
+from assistant.ranking import DURATION_RE
 from assistant.references import find_references
 from assistant.retrieval import Hit
-from assistant.text import split_sentences
+from assistant.text import MONTHS_PATTERN, fold, split_sentences
 from assistant.tools import POLE_INSTRUCTION
 from assistant.tools.poles import unknown_courts
 from assistant.vocabulary import vocabulary
@@ -30,6 +31,7 @@ CORPUS_NAME = "Livre IV du code de procédure pénale, articles D cités et troi
 CANDIDATES = 8  # units considered for the answer (more than are finally cited)
 MIN_COVERAGE = 0.2  # idf-weighted share of the question's words found in the best candidate (calibrated on evals/questions.jsonl)
 MIN_COVERAGE_WITH_SUBJECT = 0.1  # … when the candidates already cover the act and the regime of the question
+MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked about
 
 
 @dataclass
@@ -174,7 +176,9 @@ def supported(
     if a.regimes and not regime_covered:
         return False
     if a.acts and not regime_covered and not any(speaks_of(u, catalog, a.acts, voc.acts) for u in top):
-        return False  # an act the regime's articles do not name is context (« expertises lourdes »), not the subject
+        # An act no candidate names: refused, unless the best candidate holds most of the question otherwise (the act
+        # is then context: « se transporter … pour entendre un témoin » is about the transport, D12).
+        return max(coverage(question, u, idf) for u in top) >= MIN_COVERAGE_WITHOUT_ACT
     negated_regimes = [n for n in a.negated if n in voc.scoping_regimes]
     if negated_regimes and not a.regimes and speaks_of(top[0], catalog, negated_regimes, voc.regimes):
         return False  # « hors bande organisée » answered by the organised-crime article: the general rule is not here
@@ -182,6 +186,26 @@ def supported(
     # « perso »… are the magistrate's words, not the code's).
     threshold = MIN_COVERAGE_WITH_SUBJECT if (a.acts or a.regimes) else MIN_COVERAGE
     return max(coverage(question, u, idf) for u in top) >= threshold
+
+
+_TIME_ASKED = re.compile(r"\bcombien de (temps|jours|heures|mois|ans|annees|semaines)\b|\b(pendant|pour|jusqu a) combien\b")
+_COUNT_ASKED = re.compile(r"\bcombien (de|d) (?!temps|jours|heures|mois|ans|annees|semaines)\w+")
+_COUNT_STATED = re.compile(  # a number that counts: not a date (« 17 décembre »), an article (« 706-73 ») or an item (« 2° »)
+    rf"(?<![\d-])\b(\d{{1,3}}(?![\d°-])(?!\s*(?:er\s+)?(?:{MONTHS_PATTERN}))|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|"
+    r"douze|quinze|vingt|trente|cent)\b",
+    re.I,
+)
+
+
+def _states_the_number_asked(question: str, top: list[Hit]) -> bool:
+    """A question that asks for a number (a duration, a count) is supported only by a text that states one. The
+    user's own words decide (a follow-up does not inherit the previous question's « combien de temps »)."""
+    folded = fold(question)
+    if _TIME_ASKED.search(folded):
+        return any(DURATION_RE.search(h.unit.text) for h in top)
+    if _COUNT_ASKED.search(folded):
+        return any(_COUNT_STATED.search(h.unit.text) for h in top)
+    return True
 
 
 # -- refusals --------------------------------------------------------------------------------------
@@ -197,6 +221,11 @@ def refusal_out_of_scope(label: str) -> str:
 FOREIGN_COURT = (
     "Le corpus ne traite que des juridictions françaises (tableau des tribunaux judiciaires de l'article D. 15-4-4) : "
     "je ne peux pas répondre pour une autre juridiction sans inventer."
+)
+
+NUMBER_NOT_STATED = (
+    f"Les dispositions du corpus ({CORPUS_NAME}) les plus proches de cette question ne fixent pas le chiffre ou la durée "
+    "demandés : je ne peux pas les donner sans inventer."
 )
 
 NO_SUPPORT = (
@@ -292,6 +321,9 @@ def ground(
         # The articles the question is about answer it; for their text, status or list, nothing else is quoted.
         others = [] if a.kind in ("text", "status", "list") else [h for h in p.hits if not h.pinned]
         p.candidates = pinned + others[: max(0, CANDIDATES - len(pinned))]
+        return
+    if supported(a, p.standalone, p.hits, catalog, idf, min_dense) and not _states_the_number_asked(p.question, p.hits[:3]):
+        p.refusal = NUMBER_NOT_STATED
         return
     if not supported(a, p.standalone, p.hits, catalog, idf, min_dense):
         repealed = [h for h in search_repealed(p.standalone)[:3] if h.unit.abrogated]

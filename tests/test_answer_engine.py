@@ -196,6 +196,50 @@ def test_out_of_scope_signals_win_over_regime_keywords(question: str, assistant:
     assert not [c for c in answer.citations if c.role == "source"]
 
 
+@pytest.mark.parametrize(("question", "topic"), [
+    ("Un mineur de quinze ans mis en examen pour un vol avec violence peut-il être placé en détention provisoire ?", "mineurs"),
+    ("Un juge d'instruction belge peut-il délivrer un mandat d'arrêt sans interrogatoire préalable ?", "droit d'un autre État"),
+    ("Quel est le taux de la majoration fiscale pour manquement délibéré lors d'un redressement ?", "droit fiscal"),
+    ("La victime peut-elle agir devant le juge civil après un classement sans suite ?", "droit civil"),
+    ("Un salarié en détention provisoire peut-il être licencié pour faute grave ?", "droit du travail"),
+])
+def test_neighbouring_branches_of_law_are_refused(question: str, topic: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and topic in answer.answer, answer.answer[:300]
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    ("L'audition d'un mineur victime d'une agression sexuelle doit-elle être enregistrée ?", "706-52"),
+    ("Fraude fiscale d'une grande complexité : le procureur de la République financier est-il compétent ?", "705"),
+])
+def test_their_vocabulary_inside_the_corpus_is_answered(question: str, article: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.answer[:300]
+    assert article in {c.article for c in answer.citations if c.role == "source"} | {
+        b.get("article") for t in answer.tool_calls for b in t.result.get("basis", [])
+    }
+
+
+def test_a_number_the_corpus_does_not_state_is_refused(assistant: Assistant) -> None:
+    answer = assistant.ask("Combien de magistrats composent la cellule de coordination opérationnelle de la JUNALCO ?")
+    assert answer.refused and "ne fixent pas le chiffre" in answer.answer
+    stated = assistant.ask("Combien de temps peut durer une opération d'infiltration ?")  # the corpus states it
+    assert not stated.refused and "quatre mois" in stated.answer
+
+
+def test_a_missing_article_is_refused_not_computed_around(assistant: Assistant) -> None:
+    answer = assistant.ask("Quelles règles de compétence fixe l'article 628-15 du code de procédure pénale ?")
+    assert answer.refused and not answer.tool_calls and "628-15" in answer.answer
+
+
+def test_an_act_named_as_context_with_a_well_covered_question_is_answered(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Un OPJ de Bobigny doit se transporter à Créteil pour entendre un témoin en enquête préliminaire : doit-il "
+        "aviser préalablement le procureur de la République ?"
+    )
+    assert not answer.refused and _first_source(answer).article == "D12", answer.answer[:300]
+
+
 def test_the_special_regime_itself_is_still_answered(assistant: Assistant) -> None:
     answer = assistant.ask("Combien de temps peut durer une garde à vue en bande organisée ?")
     assert not answer.refused and _first_source(answer).article.startswith("706-88")
