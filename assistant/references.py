@@ -21,10 +21,11 @@ ARTICLE_REF_RE = re.compile(
 )
 # What may follow a reference before the name of its text: other numbers of the same list, an alinéa, a paragraph.
 _LIST_TAIL = re.compile(
-    rf"(?:\s*(?:,|et|à|ou)\s*(?:(?:[LRDA]\s?\.?\s?)?{ARTICLE_NUMBER}(?:\s*(?:bis|ter|quater))?)"
-    r"|\s*,?\s*(?:[IVX]+|\d+°|(?:premier|deuxième|troisième|quatrième|dernier)\s+alinéa|al\.\s*\d+))*",
+    rf"(?:\s*(?:,\s*et|,\s*ou|,|et|à|ou)\s*(?:(?:[LRDA]\s?\.?\s?)?{ARTICLE_NUMBER}(?:\s*(?:bis|ter|quater))?)"
+    r"|\s*,?\s*(?:[IVX]+|\d+°|(?:premier|deuxième|troisième|quatrième|dernier)\s+alinéa|al\.\s*\d+|paragraphe\s+\d+|§\s*\d+))*",
     re.I,
 )
+_SAME_TEXT = re.compile(r"\s+(?:du|de la)\s+même\s+(?:code|loi|ordonnance|texte|statut|convention)\b", re.I)
 _LIST_GAP = re.compile(r"\s*(?:,|et|à|ou)\s*(?:l['’]article\s+|articles?\s+)?", re.I)
 _TEXT_NAME = re.compile(
     r"\s+(?:du|de la|de l['’]|des)\s+(?P<name>(?:code|loi|ordonnance|décret|statut|convention|règlement|directive|traité)\b"
@@ -73,6 +74,7 @@ def find_references(text: str) -> list[Reference]:
     text = text.replace("\u2011", "-").replace("\u2013", "-")
     matches = list(ARTICLE_REF_RE.finditer(text))
     out: list[Reference] = []
+    last_named: str | None = None  # the last text named after a reference (None: the CPP)
     for i, m in enumerate(matches):
         raw = m.group("a") or m.group("b") or m.group("c")
         # The text a list of references belongs to is named once, after its last number.
@@ -83,6 +85,8 @@ def find_references(text: str) -> list[Reference]:
         after = tail.end() if tail else matches[j].end()
         named = _TEXT_NAME.match(text, after)
         code = _text_name(named.group("name")) if named else None
+        if named is None and _SAME_TEXT.match(text, after):
+            code = last_named  # « l'article 421-2-1 du même code », after « 421-1 du code pénal »
         if re.match(r"\s*(?:CPP\b|du code de procédure pénale)", text[matches[j].end():], re.I):
             code = None
         if code is None:
@@ -93,6 +97,8 @@ def find_references(text: str) -> list[Reference]:
         else:
             number = re.sub(r"\s+", " ", raw).strip()
         out.append(Reference(number, code, m.start(), m.end()))
+        if named is not None:
+            last_named = code
     return out
 
 

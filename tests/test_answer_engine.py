@@ -267,6 +267,18 @@ def test_another_codes_articles_keep_their_code_and_number() -> None:
     ]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # « du même code » names the text last named, and a CPP passage's « même code » stays the CPP.
+    ("les articles 421-1 et 421-2 du code pénal ou l'article 421-2-1 du même code",
+     [("421-1", "code pénal"), ("421-2", "code pénal"), ("421-2-1", "code pénal")]),
+    ("l'article 706-73 et l'article 706-74 du même code", [("706-73", None), ("706-74", None)]),
+    # A paragraph inside the list does not cut the number from the text named after it.
+    ("les consultations prévues aux articles 93, paragraphe 3, et 97 du statut", [("93", "statut")]),
+])
+def test_a_reference_to_the_same_text_or_with_a_paragraph_keeps_its_text(text: str, expected: list[tuple[str, str | None]]) -> None:
+    assert [(r.number, r.code) for r in find_references(text)] == expected
+
+
 def test_a_code_penal_cross_reference_is_labelled_code_penal(assistant: Assistant) -> None:
     unit = next(u for u in assistant.catalog.units if not u.abrogated and "du code pénal" in u.text)
     cited = renvois(unit.text, [], assistant.catalog)
