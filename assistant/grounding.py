@@ -113,6 +113,7 @@ def renvois(text: str, citations: list[Citation], catalog: Catalog) -> list[Cita
     corpus or not) and the articles of other codes, named with their code and never labelled CPP."""
     cited = {(c.code, c.article) for c in citations if c.article}
     out: list[Citation] = []
+    outside: list[tuple[str, str | None]] = []  # numbers absent from the corpus, with the text named after them
     for ref in find_references(text):
         key = (ref.code, ref.number)
         if key in cited:
@@ -123,16 +124,31 @@ def renvois(text: str, citations: list[Citation], catalog: Catalog) -> list[Cita
             if units:
                 out.append(unit_citation(units[0], catalog, first_sentence(units[0]), role="renvoi"))
                 continue
-        citing = next((c for c in citations if ref.number in c.quote), None)
-        title = f"{ref.code} (hors du corpus)" if ref.code else "Code de procédure pénale (hors du corpus)"
+        outside.append((ref.number, ref.code))
+    quotes = [c.quote for c in (*citations, *out)]
+    for number, code in outside:
+        # A bare number the corpus does not hold, that a quoted passage names with its text (« 122-1 du code
+        # pénal »), is that text's article: never « CPP, art. 122-1 ».
+        resolved = code or _text_naming(number, quotes)
+        if resolved != code:
+            if (resolved, number) in cited:
+                continue  # already cited under its own text
+            cited.add((resolved, number))
+        code = resolved
+        citing = next((c for c in citations if number in c.quote), None)
+        title = f"{code} (hors du corpus)" if code else "Code de procédure pénale (hors du corpus)"
         out.append(
             Citation(
-                doc_id=citing.doc_id if citing else "cpp-legislatif-l4", doc_title=title, kind="code", article=ref.number,
+                doc_id=citing.doc_id if citing else "cpp-legislatif-l4", doc_title=title, kind="code", article=number,
                 section=None, version_date=None, quote=citing.quote if citing else "", role="renvoi", in_corpus=False,
-                code=ref.code,
+                code=code,
             )
         )
     return out
+
+
+def _text_naming(number: str, quotes: list[str]) -> str | None:
+    return next((r.code for q in quotes for r in find_references(q) if r.number == number and r.code), None)
 
 
 def first_sentence(unit: Unit) -> str:

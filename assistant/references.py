@@ -89,6 +89,9 @@ def find_references(text: str) -> list[Reference]:
             code = last_named  # « l'article 421-2-1 du même code », after « 421-1 du code pénal »
         if re.match(r"\s*(?:CPP\b|du code de procédure pénale)", text[matches[j].end():], re.I):
             code = None
+        if code is None and named is None:
+            # « l'application du même article 122-1 » after « l'article 122-1 du code pénal »: the same article.
+            code = next((r.code for r in reversed(out) if r.code and r.number == re.sub(r"\s+", " ", raw).strip()), None)
         if code is None:
             number = normalize_article_ref(raw)
             if number is None or number.startswith("L"):

@@ -14,7 +14,7 @@ import pytest
 from assistant.analysis import analyze
 from assistant.chain import Assistant
 from assistant.followup import contextualize
-from assistant.grounding import refusal_out_of_scope, renvois
+from assistant.grounding import first_sentence, refusal_out_of_scope, renvois, unit_citation
 from assistant.references import find_references
 from assistant.text import fold
 from assistant.tools import JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
@@ -272,11 +272,23 @@ def test_another_codes_articles_keep_their_code_and_number() -> None:
     ("les articles 421-1 et 421-2 du code pénal ou l'article 421-2-1 du même code",
      [("421-1", "code pénal"), ("421-2", "code pénal"), ("421-2-1", "code pénal")]),
     ("l'article 706-73 et l'article 706-74 du même code", [("706-73", None), ("706-74", None)]),
+    # The same number named again without its text is the same article.
+    ("de l'article 122-1 du code pénal ; elle statue sur l'application du même article 122-1",
+     [("122-1", "code pénal"), ("122-1", "code pénal")]),
     # A paragraph inside the list does not cut the number from the text named after it.
     ("les consultations prévues aux articles 93, paragraphe 3, et 97 du statut", [("93", "statut")]),
 ])
 def test_a_reference_to_the_same_text_or_with_a_paragraph_keeps_its_text(text: str, expected: list[tuple[str, str | None]]) -> None:
     assert [(r.number, r.code) for r in find_references(text)] == expected
+
+
+def test_a_bare_number_of_another_code_named_elsewhere_in_the_answer_keeps_that_code(assistant: Assistant) -> None:
+    """The answer shows « l'application de l'article 122-1 » bare; a quoted passage says « 122-1 du code pénal »."""
+    unit = assistant.catalog.article("706-120")
+    cited = [unit_citation(unit, assistant.catalog, first_sentence(unit))]
+    assert "122-1 du code pénal" in cited[0].quote
+    found = renvois("Elle statue sur l'application de l'article 122-1.", cited, assistant.catalog)
+    assert [(c.article, c.code) for c in found] == [("122-1", "code pénal")]
 
 
 def test_a_code_penal_cross_reference_is_labelled_code_penal(assistant: Assistant) -> None:

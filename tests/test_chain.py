@@ -140,14 +140,15 @@ def test_evaluation_regression_gate(assistant: Assistant, corpus_text: CorpusTex
         for c in r.response["citations"]:
             if c["in_corpus"]:
                 assert corpus_text.contains(c["quote"], c["doc_id"]), (r.q.id, c["quote"][:80])
-    # Measured at the answer-engine change (evals/reports/eval-latest.md): recall@5 0.934, lead 0.722, refusals 1.0/1.0,
-    # no false refusal, median answer 1,200 characters. The gate sits just under, so that a regression fails it.
-    assert overall["recall@5"] >= 0.92
-    assert overall["lead"] >= 0.70
-    assert overall["refusal_precision"] >= 0.9 and overall["refusal_recall"] >= 0.9
+    # Measured after the learned ranker (evals/reports/eval-latest.md): recall@5 0.967, lead 0.750, refusals
+    # 0.955/1.0, one false refusal in 233, median answer 1,099 characters, no other code labelled CPP. The gate sits
+    # just under, so that a regression fails it.
+    assert overall["recall@5"] >= 0.95
+    assert overall["lead"] >= 0.73
+    assert overall["refusal_precision"] >= 0.9 and overall["refusal_recall"] >= 0.95
     assert overall["false_refusal_rate"] <= 0.02
-    assert overall["answer_chars_median"] <= 1250
-    assert overall["other_code_as_cpp"] <= 1
+    assert overall["answer_chars_median"] <= 1200
+    assert overall["other_code_as_cpp"] == 0
     assert overall["tool_accuracy"] >= 0.85
 
 
