@@ -36,6 +36,9 @@ TOOL_WORD_NOT_TOOL = [
     "Le juge d'instruction peut-il saisir des biens immobiliers dans une affaire de blanchiment ?",
     "Quelles infractions relèvent de l'article 706-73 ?",
     "Qui saisit la CIVI et dans quel délai après l'infraction ?",
+    # A conflict of competence asks how it is settled, and « territorialement compétent » describes a parquet.
+    "Conflit de compétence entre deux parquets JIRS en matière de criminalité organisée : comment est-il tranché ?",
+    "En cas de désaccord entre le parquet territorialement compétent et la JIRS sur un trafic de stupéfiants, qui tranche ?",
 ]
 
 
