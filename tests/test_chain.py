@@ -140,7 +140,7 @@ def test_evaluation_regression_gate(assistant: Assistant, corpus_text: CorpusTex
         for c in r.response["citations"]:
             if c["in_corpus"]:
                 assert corpus_text.contains(c["quote"], c["doc_id"]), (r.q.id, c["quote"][:80])
-    # Measured after the learned ranker (evals/reports/eval-latest.md): recall@5 0.967, lead 0.750, refusals
+    # Measured after the learned ranker (evals/reports/eval-latest.md): recall@5 0.967, lead 0.759, refusals
     # 0.955/1.0, one false refusal in 233, median answer 1,099 characters, no other code labelled CPP. The gate sits
     # just under, so that a regression fails it.
     assert overall["recall@5"] >= 0.95
