@@ -21,7 +21,7 @@ from assistant.catalog import Catalog
 from assistant.errors import AssistantError
 from assistant.followup import contextualize
 from assistant.generators import Generator
-from assistant.grounding import Prepared, ground, unit_of_basis
+from assistant.grounding import Prepared, ground, missing_articles, unit_of_basis
 from assistant.retrieval import Hit, HybridSearch
 from assistant.store import IndexState
 from assistant.tools import run_tool
@@ -80,7 +80,7 @@ class Assistant:
             return p
         assert p.analysis is not None
         t = time.perf_counter()
-        if any(not self.catalog.units_for_article(r) for r in p.analysis.subjects):
+        if missing_articles(p.analysis, self.catalog):
             p.timings["tools"] = _ms(t)
             return p  # a question about an article the corpus lacks is refused (grounding), never computed around
         call = route(p.standalone, self.catalog, p.analysis)

@@ -320,7 +320,7 @@ def ground(
         p.hits = []
         return
     subjects = a.subjects
-    missing = [r for r in subjects if not catalog.units_for_article(r)]
+    missing = missing_articles(a, catalog)
     if subjects and len(missing) == len(subjects) and _about_named_articles(a):
         p.refusal = missing_articles_message(missing)
         return
@@ -338,10 +338,11 @@ def ground(
         others = [] if a.kind in ("text", "status", "list") else [h for h in p.hits if not h.pinned]
         p.candidates = pinned + others[: max(0, CANDIDATES - len(pinned))]
         return
-    if supported(a, p.standalone, p.hits, catalog, idf, min_dense) and not _states_the_number_asked(p.question, p.hits[:3]):
-        p.refusal = NUMBER_NOT_STATED
-        return
-    if not supported(a, p.standalone, p.hits, catalog, idf, min_dense):
+    if supported(a, p.standalone, p.hits, catalog, idf, min_dense):
+        if not _states_the_number_asked(p.question, p.hits[:3]):
+            p.refusal = NUMBER_NOT_STATED
+            return
+    else:
         repealed = [h for h in search_repealed(p.standalone)[:3] if h.unit.abrogated]
         if repealed and supported(a, p.standalone, repealed, catalog, idf):
             p.refusal = repealed_only_message(repealed[0].unit)
@@ -351,6 +352,11 @@ def ground(
         return
     top = p.hits[0].score
     p.candidates = [h for h in p.hits[:CANDIDATES] if h.score >= 0.3 * top]
+
+
+def missing_articles(a: QuestionAnalysis, catalog: Catalog) -> list[str]:
+    """The CPP articles the question is about that the corpus does not hold (no tool computes around them)."""
+    return [r for r in a.subjects if not catalog.units_for_article(r)]
 
 
 def status_notices(articles: list[str], catalog: Catalog) -> list[str]:

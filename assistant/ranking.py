@@ -107,10 +107,18 @@ def sentence_score(
 
 
 class UnitText:
-    """Token sets of a unit (whole, headings, each sentence), computed once per unit: on every question's path."""
+    """Token sets of a unit (whole, headings, each sentence) and its folded text (title, headings, text), computed
+    once per unit: they are on every question's path (retrieval's analysis factors and the ranker)."""
 
     def __init__(self) -> None:
         self._cache: dict[str, tuple[set[str], set[str], list[tuple[str, set[str]]]]] = {}
+        self._folded: dict[str, str] = {}
+
+    def folded(self, unit: Unit) -> str:
+        got = self._folded.get(unit.unit_id)
+        if got is None:
+            got = self._folded[unit.unit_id] = fold(" ".join((unit.title, " ".join(unit.hierarchy), unit.text)))
+        return got
 
     def of(self, unit: Unit) -> tuple[set[str], set[str], list[tuple[str, set[str]]]]:
         got = self._cache.get(unit.unit_id)
@@ -140,7 +148,7 @@ def features(
     out = []
     for h, (body, heads, sentences), answer in zip(hits, tokens, answers, strict=True):
         u = h.unit
-        folded = fold(" ".join((u.title, " ".join(u.hierarchy), u.text)))
+        folded = texts.folded(u)
         best = max((sum(idf(t) for t in q_terms if t in s) for _, s in sentences), default=0.0) / total
         local_best = max((sum(w for t, w in local.items() if t in s) for _, s in sentences), default=0.0) / local_total
         is_circulaire = u.kind == "circulaire"

@@ -26,7 +26,7 @@ from assistant.models import Citation, Unit
 from assistant.ranking import RANK_DEPTH, UnitText, features, rerank
 from assistant.references import referenced_articles
 from assistant.resilience import ChromaUnavailable, call_chroma
-from assistant.text import MONTHS_PATTERN, fold, fold_accents
+from assistant.text import MONTHS_PATTERN, fold_accents
 from assistant.vocabulary import vocabulary
 
 if TYPE_CHECKING:
@@ -153,6 +153,7 @@ class HybridSearch:
 
     def __post_init__(self) -> None:
         self._units = list(self.catalog.units)
+        self._texts = UnitText()  # per-unit token sets and folded text, built on first use
         self._index_of = {u.unit_id: i for i, u in enumerate(self._units)}
         k1, b = self.config.k1, self.config.b
         self._bm25_units = BM25([tokenize(unit_search_text(u, self.catalog)) for u in self._units], k1, b)
@@ -256,8 +257,7 @@ class HybridSearch:
 
     def rank_features(self, query: str, hits: list[Hit], a: QuestionAnalysis) -> list[list[float]]:
         """The ranker's feature vectors of ``hits`` (also what ``evals/train_ranker.py`` learns from)."""
-        texts = self.__dict__.setdefault("_unit_texts", UnitText())
-        return features(hits, lexical_query(query), a, self.catalog, self.idf, texts)
+        return features(hits, lexical_query(query), a, self.catalog, self.idf, self._texts)
 
     def _learned_order(self, query: str, ranked: list[Hit], a: QuestionAnalysis, weights: Mapping[str, float]) -> list[Hit]:
         """The first ``RANK_DEPTH`` hits in the ranker's order; the others after them, their scores kept below."""
@@ -275,7 +275,7 @@ class HybridSearch:
         qualifiers = set(a.qualifiers)
         for h in hits.values():
             u = h.unit
-            text = self._folded(u)
+            text = self._texts.folded(u)
             factor = 1.0
             if not about_list and self.catalog.is_scope_list(u) and u.article not in a.subjects:
                 factor *= ENUMERATION_FACTOR
@@ -293,11 +293,6 @@ class HybridSearch:
                     factor /= POLARITY_FACTOR
             h.score *= factor
 
-    def _folded(self, unit: Unit) -> str:
-        cache = self.__dict__.setdefault("_folded_cache", {})
-        if unit.unit_id not in cache:
-            cache[unit.unit_id] = fold(" ".join((unit.title, " ".join(unit.hierarchy), unit.text)))
-        return cache[unit.unit_id]
 
     def _polarity(self, unit: Unit, concept: str) -> bool | None:
         """Whether the unit speaks of a concept affirmatively (True), only in the negative (False), or not at all
@@ -305,7 +300,7 @@ class HybridSearch:
         cache = self.__dict__.setdefault("_polarity_cache", {})
         key = (unit.unit_id, concept)
         if key not in cache:
-            cache[key] = concept_polarity(self._folded(unit), concept)
+            cache[key] = concept_polarity(self._texts.folded(unit), concept)
         return cache[key]
 
     def _pinned(self, query: str, hits: dict[str, Hit], with_abrogated: bool, analysis: QuestionAnalysis | None = None) -> list[Hit]:

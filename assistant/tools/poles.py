@@ -65,6 +65,7 @@ class PoleIndex:
     by_tribunal: dict[str, PoleRow]
     by_seat: dict[str, PoleRow]
     aliases: dict[str, str]  # key without its article (« sables d olonne ») → key (« les sables d olonne »)
+    appeal_courts: frozenset[str]  # keys of the cours d'appel the table names
 
     @classmethod
     def build(cls, poles: list[PoleRow]) -> PoleIndex:
@@ -79,7 +80,7 @@ class PoleIndex:
             bare = _ARTICLE.sub("", key)
             if bare != key:
                 aliases[bare] = key
-        return cls(tuple(poles), by_tribunal, by_seat, aliases)
+        return cls(tuple(poles), by_tribunal, by_seat, aliases, frozenset(city_key(r.cour_appel) for r in poles))
 
     def resolve(self, key: str) -> str:
         """The table key for a user key, tolerating a dropped or contracted article (« des Sables-d'Olonne »)."""
@@ -162,12 +163,11 @@ def unknown_courts(catalog: Catalog, question: str) -> list[str]:
     """Tribunals and cours d'appel named in a question (« tribunal de Genève ») that the D15-4-4 table does not
     list: the corpus governs French courts only, and those it names. Each comes with the refusal sentence to show."""
     index = _index(catalog)
-    appeal_courts = {city_key(r.cour_appel) for r in index.rows}
     out = []
     for m in _NAMED_COURT.finditer(question):
         name, key = m.group("name"), index.resolve(city_key(m.group("name")))
         if m.group("kind").startswith("cour"):
-            if key not in appeal_courts and _ARTICLE.sub("", key) not in appeal_courts:
+            if key not in index.appeal_courts and _ARTICLE.sub("", key) not in index.appeal_courts:
                 near = _suggest(name, sorted({r.cour_appel for r in index.rows}))
                 hint = f" Orthographes proches : {', '.join(near)}." if near else ""
                 out.append(f"La cour d'appel {de(name)} ne figure pas dans le tableau de l'article D. 15-4-4.{hint}")
