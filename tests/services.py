@@ -11,10 +11,11 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 
@@ -33,6 +34,38 @@ def wait_port(port: int, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.2)
     pytest.fail(f"port {port} pas ouvert après {timeout} s")
+
+
+def healthy(response: httpx.Response) -> bool:
+    """``/health`` answers « ok » (ready, not degraded)."""
+    return bool(response.json().get("status") == "ok")
+
+
+def wait_healthy(
+    base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180,
+    ready: Callable[[httpx.Response], bool] = healthy,
+) -> None:
+    """Wait until a server started by a test answers ``/health`` as ``ready`` says; fail with its log if it dies."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, f"le serveur s'est arrêté :\n{log.read_text(errors='replace')}"
+        assert time.monotonic() < deadline, f"serveur pas prêt après {timeout} s :\n{log.read_text(errors='replace')}"
+        try:
+            if ready(httpx.get(f"{base}/health", timeout=2)):
+                return
+        except (httpx.TransportError, ValueError):
+            pass
+        time.sleep(0.5)
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 30) -> None:
+    """SIGTERM, then SIGKILL if the process has not stopped after ``grace`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
 
 
 def _pg_bin() -> Path:

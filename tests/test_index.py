@@ -16,6 +16,7 @@ from assistant.settings import Settings
 from assistant.store import chroma_client, open_index, read_state
 from indexing.build import build_index, gc_index
 from indexing.corpus import sha256_of
+from tests import services
 
 SMALL_DOCS = ("cpp-reglementaire-d", "circ-2025-03-05-criminalite-organisee", "circ-2026-04-13-donnees-fournisseurs")
 
@@ -116,15 +117,9 @@ def test_interrupted_build_leaves_the_previous_index_in_use(tmp_path: Path, sett
     assert after.embedded >= 1 and open_index(s).collection.count() == after.state.chunk_count
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path):
-    port = _free_port()
+    port = services.free_port()
     chroma = Path(sys.executable).parent / "chroma"
     proc = subprocess.Popen(
         [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],

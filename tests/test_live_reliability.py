@@ -25,8 +25,8 @@ import pytest
 from assistant.api.keys import hash_key
 from assistant.settings import PROJECT_ROOT, Settings
 from indexing.build import build_index, gc_index
+from tests import services
 from tests.test_index import edit_document, small_corpus
-from tests.test_ui_live import free_port
 
 K1 = "cle-magistrat-1"  # default limit (burst 3)
 K2 = "cle-evaluation-2"  # its own limit: 0 = unlimited
@@ -101,11 +101,11 @@ class Live:
 def live(settings: Settings, embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     root = tmp_path_factory.mktemp("live-fiabilite")
     corpus = small_corpus(settings.corpus_dir, root / "corpus")
-    chroma = Chroma(root / "chroma", free_port())
+    chroma = Chroma(root / "chroma", services.free_port())
     chroma.start()
     s = Settings(corpus_dir=corpus, data_dir=root / "data", chroma_host="127.0.0.1", chroma_port=chroma.port)
     build_index(s, embedder=embedder, progress=False)
-    port = free_port()
+    port = services.free_port()
     log = root / "serve.log"
     env = {
         **os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
@@ -125,24 +125,10 @@ def live(settings: Settings, embedder, tmp_path_factory: pytest.TempPathFactory)
         )
     server = Live(f"http://127.0.0.1:{port}", s, chroma, root / "audit.sqlite3", log, proc, corpus)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            try:
-                if httpx.get(f"{server.base}/health", timeout=2).json().get("status") == "ok":
-                    break
-            except (httpx.TransportError, ValueError):
-                pass
-            time.sleep(0.5)
+        services.wait_healthy(server.base, proc, log)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        services.stop_process(proc)
         chroma.stop()
         text = log.read_text(errors="replace")
         assert "Traceback" not in text or "KeyboardInterrupt" in text, text[-3000:]

@@ -8,7 +8,6 @@ import io
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -40,19 +39,6 @@ def start_api(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[byt
         )
 
 
-def wait_ok(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        assert proc.poll() is None, log.read_text(errors="replace")
-        assert time.monotonic() < deadline, log.read_text(errors="replace")
-        try:
-            if httpx.get(f"{base}/health", timeout=2).json().get("status") == "ok":
-                return
-        except (httpx.TransportError, ValueError):
-            pass
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
 def cluster(settings: Settings, embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[str], str]]:
     root = tmp_path_factory.mktemp("multi")
@@ -79,21 +65,12 @@ def cluster(settings: Settings, embedder, tmp_path_factory: pytest.TempPathFacto
             port = services.free_port()
             log = root / f"serve-{name}.log"
             proc = start_api(port, env, log)
-            stack.callback(_stop, proc)
+            stack.callback(services.stop_process, proc)
             bases.append(f"http://127.0.0.1:{port}")
             procs.append((proc, log))
         for base, (proc, log) in zip(bases, procs, strict=True):
-            wait_ok(base, proc, log)
+            services.wait_healthy(base, proc, log)
         yield bases, pg_url
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
 
 
 def pg_rows(url: str, where: str = "TRUE") -> list[tuple[str, int, str]]:

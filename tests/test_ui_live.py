@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from assistant.settings import PROJECT_ROOT, Settings
+from tests import services
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,18 +44,12 @@ class LiveServer:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_server(built_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("live")
     data = root / "data"
     shutil.copytree(built_index.data_dir, data, ignore=shutil.ignore_patterns("audit.sqlite3*"))
-    port = free_port()
+    port = services.free_port()
     log = root / "serve.log"
     env = {
         **os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
@@ -69,24 +63,10 @@ def live_server(built_index: Settings, tmp_path_factory: pytest.TempPathFactory)
         )
     server = LiveServer(f"http://127.0.0.1:{port}", port, log, root / "audit.sqlite3", proc)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, f"le serveur s'est arrêté :\n{server.log_text()}"
-            assert time.monotonic() < deadline, f"serveur pas prêt après 180 s :\n{server.log_text()}"
-            try:
-                if httpx.get(f"{server.base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
+        services.wait_healthy(server.base, proc, log, ready=lambda r: r.status_code == 200)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        services.stop_process(proc, grace=20)
 
 
 def test_serve_prints_the_urls(live_server: LiveServer) -> None:
