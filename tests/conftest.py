@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +66,23 @@ def corpus_text(parsed: ParsedCorpus, settings: Settings):
     from assistant.verbatim import CorpusText
 
     return CorpusText(settings.corpus_dir, parsed.documents)
+
+
+@pytest.fixture
+def make_client(built_index: Settings, assistant: Any, tmp_path: Path) -> Iterator[Any]:
+    """Build a TestClient over a real app; keyword arguments override settings (audit DB in tmp_path)."""
+    from fastapi.testclient import TestClient
+
+    from assistant.api import create_app
+
+    clients: list[TestClient] = []
+
+    def make(assistant_override: Any = None, **overrides: Any) -> TestClient:
+        settings = built_index.model_copy(update={"audit_db": tmp_path / "audit.sqlite3", "rate_limit_per_minute": 0, **overrides})
+        client = TestClient(create_app(settings, assistant=assistant_override or assistant))
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        c.close()

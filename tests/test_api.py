@@ -19,34 +19,12 @@ from assistant.api import create_app
 from assistant.api.keys import hash_key
 from assistant.audit import AuditLog
 from assistant.chain import Assistant
-from assistant.compose import load_assistant
 from assistant.settings import Settings
 
 TERRORISM_Q = "Combien de temps peut durer la garde à vue en matière de terrorisme ?"
 POLE_Q = "Quel est le pôle de l'instruction du tribunal judiciaire d'Auch ?"
 KEY = "cle-de-test-123"
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def assistant(built_index: Settings, embedder) -> Assistant:
-    return load_assistant(built_index, embeddings=embedder)
-
-
-@pytest.fixture
-def make_client(built_index: Settings, assistant: Assistant, tmp_path: Path) -> Iterator[Any]:
-    """Build a TestClient over a real app; keyword arguments override settings (audit DB in tmp_path)."""
-    clients: list[TestClient] = []
-
-    def make(assistant_override: Any = None, **overrides: Any) -> TestClient:
-        settings = built_index.model_copy(update={"audit_db": tmp_path / "audit.sqlite3", "rate_limit_per_minute": 0, **overrides})
-        client = TestClient(create_app(settings, assistant=assistant_override or assistant))
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        c.close()
 
 
 def audit_rows(client: TestClient, table: str = "audit") -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ import csv
 import io
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from assistant.api.keys import hash_key
 from assistant.audit import AuditEntry, AuditLog, csv_safe
 from assistant.catalog import Catalog
 from assistant.chain import Assistant
-from assistant.compose import load_assistant
 from assistant.errors import AssistantError
 from assistant.normalize import normalize_input
 from assistant.runtime import Runtime
@@ -46,26 +44,6 @@ DASHES = {
     "espace sans chasse": "706\u200b-88",
     "cadratin et marque bidi": "706\u2014\u200e88",
 }
-
-
-@pytest.fixture(scope="module")
-def assistant(built_index: Settings, embedder) -> Assistant:
-    return load_assistant(built_index, embeddings=embedder)
-
-
-@pytest.fixture
-def make_client(built_index: Settings, assistant: Assistant, tmp_path: Path) -> Iterator[Any]:
-    clients: list[TestClient] = []
-
-    def make(**overrides: Any) -> TestClient:
-        settings = built_index.model_copy(update={"audit_db": tmp_path / "audit.sqlite3", "rate_limit_per_minute": 0, **overrides})
-        client = TestClient(create_app(settings, assistant=assistant))
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        c.close()
 
 
 def problem(r: httpx.Response, status: int) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import pytest
 
 from assistant.answer import Answer
 from assistant.chain import Assistant
-from assistant.compose import load_assistant
 from assistant.models import Citation, Unit
 from assistant.runtime import Runtime
 from assistant.settings import Settings
@@ -25,11 +24,6 @@ from ui.render import answer_html, answer_text, citation_card, highlighted_parag
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:gradio.helpers")
 
 TERRORISM_Q = "Combien de temps peut durer la garde à vue en matière de terrorisme ?"
-
-
-@pytest.fixture(scope="module")
-def assistant(built_index: Settings, embedder) -> Assistant:
-    return load_assistant(built_index, embeddings=embedder)
 
 
 @pytest.fixture
