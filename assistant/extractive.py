@@ -54,6 +54,7 @@ QUOTE_BUDGET = 750  # characters of Fondement quotes beyond the Réponse (median
 SAME_UNIT_PASSAGES = 3  # other sentences of the answering unit (the facts a magistrate needs are mostly there)
 SAME_UNIT_RATIO = 0.15  # … when they score at least this share of the answering sentence
 MAX_WHOLE_ARTICLE_CHARS = 1600
+NOVELTY_WEIGHT = 0.1  # idf of a question word not yet quoted, against the sentence's score relative to the Réponse's
 SHORT_UNIT_CHARS = 450  # an answering article this short is quoted whole: a partial quote would hide conditions
 PAGE_BREAK_MARK = " […] "
 NOTICE = "_Extraits cités mot pour mot ; vérifiez le texte intégral avant toute décision._"
@@ -130,9 +131,7 @@ class ExtractiveGenerator:
             if lead.quote != chapeau and lead.quote not in items:
                 chosen.append(lead)
         else:
-            same = sorted((ps for ps in scored if ps.unit is unit and ps is not lead and ps.score >= SAME_UNIT_RATIO * lead.score),
-                          key=lambda ps: -ps.score)[:SAME_UNIT_PASSAGES]
-            chosen += same
+            chosen += self._covering(lead, [ps for ps in scored if ps.unit is unit and ps is not lead and ps.score >= SAME_UNIT_RATIO * lead.score], q_terms)
         acts = vocabulary().acts
         for ps in sorted(scored, key=lambda ps: (-ps.score, ps.rank, ps.order)):
             if len(chosen) >= MAX_PASSAGES:
@@ -146,6 +145,23 @@ class ExtractiveGenerator:
                 continue  # nor one that does not state what is asked (a duration, an authority…)
             chosen.append(ps)
         return self._within_budget(self._with_chapeaux(chosen[:MAX_PASSAGES]))
+
+    def _covering(self, lead: Passage, others: list[Passage], q_terms: list[str]) -> list[Passage]:
+        """Up to ``SAME_UNIT_PASSAGES`` more sentences of the answering unit, each chosen first for the question's
+        words that the passages already chosen do not hold (a two-part question's second fact is in another alinéa),
+        then for its own score."""
+        asked = set(q_terms)
+        words = {id(ps): set(tokenize(ps.quote)) & asked for ps in others}
+        covered = set(tokenize(lead.quote)) & asked
+        out: list[Passage] = []
+        pool = list(others)
+        while pool and len(out) < SAME_UNIT_PASSAGES:
+            gains = [(NOVELTY_WEIGHT * sum(self.idf(t) for t in sorted(words[id(ps)] - covered)) + ps.score / (lead.score or 1.0), -ps.order)
+                     for ps in pool]
+            best = pool.pop(gains.index(max(gains)))
+            out.append(best)
+            covered |= words[id(best)]
+        return out
 
     @staticmethod
     def _within_budget(passages: list[Passage]) -> list[Passage]:
