@@ -55,6 +55,7 @@ class QuestionAnalysis:
     polarity: dict[str, bool] = field(default_factory=dict)  # concept → affirmed (True) or negated (False)
     articles: tuple[ArticleMention, ...] = ()
     out_of_scope: OutOfScopeTopic | None = None
+    stages: tuple[str, ...] = ()  # procedural stages named (enquête, information, jugement)
 
     @property
     def subjects(self) -> list[str]:
@@ -137,6 +138,7 @@ def analyze(question: str) -> QuestionAnalysis:
     return QuestionAnalysis(
         question=question, folded=folded, kind=kind, acts=acts, regimes=tuple(regimes), negated=tuple(negated),
         polarity=polarity, articles=articles, out_of_scope=topic,
+        stages=tuple(name for name, pattern in voc.stages.items() if pattern.search(folded)),
     )
 
 

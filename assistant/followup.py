@@ -67,17 +67,13 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
         replaced += [voc.regimes[r] for r in theirs.regimes]  # « Et pour le terrorisme ? » replaces the regime
     if mine.acts and not set(mine.acts) & set(theirs.acts):
         replaced += [voc.acts[a] for a in theirs.acts]  # « Et pour une infiltration ? » replaces the act
-    my_stages, their_stages = _stages(mine.folded), _stages(theirs.folded)
+    my_stages, their_stages = set(mine.stages), set(theirs.stages)
     if my_stages and not my_stages & their_stages:
         replaced += [voc.stages[s] for s in their_stages]  # « Et pendant l'information ? » replaces the stage
     replaced += [voc.polarity[c] for c, affirmed in mine.polarity.items() if theirs.polarity.get(c) == (not affirmed)]
     if replaced:
         previous = _without(previous, replaced)
     return f"{previous.rstrip(' ?')} — {own} ? ({own})"
-
-
-def _stages(folded: str) -> set[str]:
-    return {name for name, pattern in vocabulary().stages.items() if pattern.search(folded)}
 
 
 def _without(question: str, patterns: list[re.Pattern[str]]) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from assistant.analysis import concept_polarity
 from assistant.french import content_terms, expand_abbreviations, tokenize
+from assistant.subject_index import subject_index
 from assistant.text import MONTHS_PATTERN, fold, split_sentences
 from assistant.vocabulary import vocabulary
 
@@ -49,6 +50,8 @@ FEATURES = (
     "length",  # log length of the unit
     "circulaire_asked",  # a circulaire section, for a question that names the circulaire
     "circulaire_not_asked",  # a circulaire section, for a question that does not
+    "subject",  # idf-weighted share of the question's words in the unit's subject-index entry (objet, questions, mots)
+    "subject_local",  # … counting the words that few candidates' entries hold
 )
 
 DURATION_RE = re.compile(
@@ -62,7 +65,7 @@ _CIRCULAIRE_RE = re.compile(r"\bcirculaire", re.I)
 # -- how well one sentence answers (the answer composer's choice of the Réponse, and a feature of the ranker) -----
 
 QUANTITY_S = re.compile(
-    r"\b(heures?|jours?|mois|ans|années?|semaines?|délai|durée|renouvel\w*|prolong\w*|excéder|au plus|au maximum|"
+    r"\b(heures?|jours?|mois|ans|années?|semaines?|(?<!sans )délai|durée|renouvel\w*|prolong\w*|excéder|au plus|au maximum|"
     rf"{MONTHS_PATTERN})\b",
     re.I,
 )
@@ -113,6 +116,15 @@ class UnitText:
     def __init__(self) -> None:
         self._cache: dict[str, tuple[set[str], set[str], list[tuple[str, set[str]]]]] = {}
         self._folded: dict[str, str] = {}
+        self._subject: dict[str, set[str]] = {}
+
+    def subject(self, unit: Unit) -> set[str]:
+        """Tokens of the unit's subject-index entry (empty without one)."""
+        got = self._subject.get(unit.unit_id)
+        if got is None:
+            entry = subject_index().get(unit.unit_id)
+            got = self._subject[unit.unit_id] = set(tokenize(entry.text())) if entry else set()
+        return got
 
     def folded(self, unit: Unit) -> str:
         got = self._folded.get(unit.unit_id)
@@ -141,12 +153,15 @@ def features(
     n = len(hits)
     local = {t: idf(t) * math.log(1 + n / (1 + sum(t in body or t in heads for body, heads, _ in tokens))) for t in q_terms}
     local_total = sum(local.values()) or 1.0
+    subjects = [texts.subject(h.unit) for h in hits]
+    subject_local = {t: idf(t) * math.log(1 + n / (1 + sum(t in s for s in subjects))) for t in q_terms}
+    subject_local_total = sum(subject_local.values()) or 1.0
     voc = vocabulary()
     circulaire_asked = bool(_CIRCULAIRE_RE.search(question))
     answers = [max((sentence_score(s, q_terms, a, idf, terms) for s, terms in sentences), default=0.0) for _, _, sentences in tokens]
     best_answer = max(answers, default=0.0) or 1.0
     out = []
-    for h, (body, heads, sentences), answer in zip(hits, tokens, answers, strict=True):
+    for h, (body, heads, sentences), answer, subject in zip(hits, tokens, answers, subjects, strict=True):
         u = h.unit
         folded = texts.folded(u)
         best = max((sum(idf(t) for t in q_terms if t in s) for _, s in sentences), default=0.0) / total
@@ -169,6 +184,8 @@ def features(
             math.log1p(len(u.text)) / 8,
             1.0 if is_circulaire and circulaire_asked else 0.0,
             1.0 if is_circulaire and not circulaire_asked else 0.0,
+            sum(idf(t) for t in q_terms if t in subject) / total,
+            sum(w for t, w in subject_local.items() if t in subject) / subject_local_total,
         ])
     return out
 

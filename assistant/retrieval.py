@@ -26,6 +26,7 @@ from assistant.models import Citation, Unit
 from assistant.ranking import RANK_DEPTH, UnitText, features, rerank
 from assistant.references import referenced_articles
 from assistant.resilience import ChromaUnavailable, call_chroma
+from assistant.subject_index import subject_index
 from assistant.text import MONTHS_PATTERN, fold_accents
 from assistant.vocabulary import vocabulary
 
@@ -85,6 +86,7 @@ class BM25:
         return out
 
 
+
 def unit_search_text(unit: Unit, catalog: Catalog) -> str:
     """What BM25 sees of a unit: its number, title, heading path and text (and a circulaire's footnotes)."""
     doc = catalog.document(unit.doc_id)
@@ -135,6 +137,9 @@ class RetrievalConfig:
     use_dense: bool = True
     unit_bm25_weight: float = 2.0
     passage_bm25_weight: float = 1.0
+    # The unit's subject-index entry (assistant.subject_index) as its own field; 0.5 / 1 / 2: cross-validated
+    # recall@1 of the retrained ranker 0.822 / 0.811 / 0.795 (merged into the unit's text: 0.762).
+    subject_bm25_weight: float = 0.5
     k1: float = 1.2
     b: float = 0.5
 
@@ -157,6 +162,8 @@ class HybridSearch:
         self._index_of = {u.unit_id: i for i, u in enumerate(self._units)}
         k1, b = self.config.k1, self.config.b
         self._bm25_units = BM25([tokenize(unit_search_text(u, self.catalog)) for u in self._units], k1, b)
+        entries = subject_index()
+        self._bm25_subjects = BM25([tokenize(e.text()) if (e := entries.get(u.unit_id)) else [] for u in self._units], k1, b)
         # Passages: the indexed chunks when a collection is there (same cut as dense search), else alinéa windows.
         self._passage_unit, passages = self._passages()
         self._bm25_passages = BM25([tokenize(p) for p in passages], k1, b)
@@ -195,8 +202,10 @@ class HybridSearch:
             owner = self._passage_unit[pi]
             best_passage[owner] = max(best_passage[owner], s)
         cfg = self.config
+        subject_scores = self._bm25_subjects.scores(q)
         combined = {i: cfg.unit_bm25_weight * unit_scores.get(i, 0.0) + cfg.passage_bm25_weight * best_passage.get(i, 0.0)
-                    for i in set(unit_scores) | set(best_passage)}
+                    + cfg.subject_bm25_weight * subject_scores.get(i, 0.0)
+                    for i in set(unit_scores) | set(best_passage) | set(subject_scores)}
         best = sorted(combined.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [(self._units[i], s) for i, s in best]
 

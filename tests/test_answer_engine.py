@@ -341,8 +341,8 @@ def test_the_first_line_answers_with_a_pinpoint_reference(assistant: Assistant) 
 
 def test_a_footnote_called_by_a_quoted_sentence_is_shown(assistant: Assistant, corpus_text: CorpusText) -> None:
     answer = assistant.ask(
-        "Selon la circulaire sur les étrangers détenus, que peut faire le juge de l'application des peines pour "
-        "connaître les mesures d'éloignement exécutoires ?"
+        "Que peut faire le juge de l'application des peines pour connaître les mesures d'éloignement exécutoires "
+        "d'un détenu étranger ?"
     )
     assert "note de bas de page" in answer.answer
     notes = [c for c in answer.citations if c.kind == "circulaire" and c.quote.startswith(("Circulaire n°", "Premier alinéa"))]
