@@ -32,6 +32,8 @@ CANDIDATES = 8  # units considered for the answer (more than are finally cited)
 MIN_COVERAGE = 0.2  # idf-weighted share of the question's words found in the best candidate (calibrated on evals/questions.jsonl)
 MIN_COVERAGE_WITH_SUBJECT = 0.1  # … when the candidates already cover the act and the regime of the question
 MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked about
+TOPIC_ANSWERED_COVERAGE = 0.6  # … for an out-of-scope topic that the first passage answers (penalties: dev sets 3/3 answered, 0 refusals lost)
+_OTHER_CODE_ASKED = re.compile(r"\b(code penal|code civil|code du travail|code de la route)\b")
 
 
 @dataclass
@@ -329,7 +331,7 @@ def ground(
     if a.kind == "status":
         p.notices += status_notices([r for r in subjects if r not in missing], catalog)
     present_subjects = [r for r in subjects if r not in missing]
-    if a.out_of_scope is not None and not present_subjects:
+    if a.out_of_scope is not None and not present_subjects and not _corpus_answers_topic(a, p, catalog, idf):
         p.refusal = refusal_out_of_scope(a.out_of_scope.label)
         return
     pinned = [h for h in p.hits if h.pinned]
@@ -352,6 +354,17 @@ def ground(
         return
     top = p.hits[0].score
     p.candidates = [h for h in p.hits[:CANDIDATES] if h.score >= 0.3 * top]
+
+
+def _corpus_answers_topic(a: QuestionAnalysis, p: Prepared, catalog: Catalog, idf: Callable[[str], float]) -> bool:
+    """An out-of-scope topic that the corpus answers for this very question: its first passage states what the
+    topic asks (« est puni de… » for a penalty Livre IV sets itself, 706-56) and covers the question, which does not
+    ask another code (« que prévoit le code pénal »)."""
+    topic = a.out_of_scope
+    if topic is None or topic.answered_by is None or not p.hits or _OTHER_CODE_ASKED.search(a.folded):
+        return False
+    top = p.hits[0].unit
+    return bool(topic.answered_by.search(fold(top.text))) and coverage(p.standalone, top, idf) >= TOPIC_ANSWERED_COVERAGE
 
 
 def missing_articles(a: QuestionAnalysis, catalog: Catalog) -> list[str]:

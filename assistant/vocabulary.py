@@ -19,6 +19,7 @@ class OutOfScopeTopic:
     scope: str  # "other-law" (wins over any regime) or "general-procedure" (a named special regime brings it back)
     label: str  # French, with its preposition: « du droit civil »
     pattern: re.Pattern[str]
+    answered_by: re.Pattern[str] | None = None  # a statement by which the corpus itself answers (a penalty it sets)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ def vocabulary() -> Vocabulary:
         polarity={k: re.compile(v) for k, v in data["polarity"].items()},
         stages={k: re.compile(v) for k, v in data["stages"].items()},
         out_of_scope=tuple(
-            OutOfScopeTopic(t["id"], t["scope"], t["label"], re.compile(t["pattern"])) for t in data["out_of_scope"]
+            OutOfScopeTopic(
+                t["id"], t["scope"], t["label"], re.compile(t["pattern"]),
+                re.compile(t["answered_by"]) if "answered_by" in t else None,
+            )
+            for t in data["out_of_scope"]
         ),
     )

@@ -205,6 +205,11 @@ def test_out_of_scope_signals_win_over_regime_keywords(question: str, assistant:
     ("Quel est le taux de la majoration fiscale pour manquement délibéré lors d'un redressement ?", "droit fiscal"),
     ("La victime peut-elle agir devant le juge civil après un classement sans suite ?", "droit civil"),
     ("Un salarié en détention provisoire peut-il être licencié pour faute grave ?", "droit du travail"),
+    ("Quelle est la position de la chambre criminelle sur la durée des écoutes en enquête préliminaire ?", "jurisprudence"),
+    ("Combien de mandats d'arrêt européens les parquets ont-ils émis en 2024 ?", "donnée de fait"),
+    ("Qui est actuellement le procureur national financier ?", "donnée de fait"),
+    ("La plainte pour fraude fiscale doit-elle recevoir l'avis de la commission des infractions fiscales ?", "droit fiscal"),
+    ("Quelle peine le code pénal prévoit-il pour le refus de se soumettre au prélèvement biologique ?", "droit pénal général"),
 ])
 def test_neighbouring_branches_of_law_are_refused(question: str, topic: str, assistant: Assistant) -> None:
     answer = assistant.ask(question)
@@ -214,6 +219,11 @@ def test_neighbouring_branches_of_law_are_refused(question: str, topic: str, ass
 @pytest.mark.parametrize(("question", "article"), [
     ("L'audition d'un mineur victime d'une agression sexuelle doit-elle être enregistrée ?", "706-52"),
     ("Fraude fiscale d'une grande complexité : le procureur de la République financier est-il compétent ?", "705"),
+    ("En matière terroriste, le juge d'instruction n'a pas statué dans le mois sur son dessaisissement : le ministère "
+     "public peut-il saisir directement la chambre criminelle de la Cour de cassation ?", "706-22"),
+    # A penalty that Livre IV sets itself is answered, from the article that sets it.
+    ("Quelle peine encourt le gardé à vue qui refuse le prélèvement biologique destiné au FNAEG ?", "706-56"),
+    ("Quelle peine encourt celui qui révèle l'identité réelle d'un agent infiltré ?", "706-84"),
 ])
 def test_their_vocabulary_inside_the_corpus_is_answered(question: str, article: str, assistant: Assistant) -> None:
     answer = assistant.ask(question)
@@ -257,7 +267,7 @@ def test_refusal_sentences_are_correct_french() -> None:
     for topic in vocabulary().out_of_scope:
         sentence = refusal_out_of_scope(topic.label)
         assert not re.search(r"\bde (le|les)\b", sentence), sentence
-        assert sentence.startswith(("Cette question relève du ", "Cette question relève des ", "Cette question relève de la "))
+        assert sentence.startswith(tuple(f"Cette question relève {p}" for p in ("du ", "des ", "de la ", "d'une ", "d'un ")))
 
 
 # -- 6. other codes are named, never labelled CPP --------------------------------------------------
