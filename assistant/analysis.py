@@ -25,7 +25,7 @@ from assistant.references import find_references
 from assistant.text import fold
 from assistant.vocabulary import OutOfScopeTopic, vocabulary
 
-AnswerKind = Literal["text", "status", "list", "competence", "duration", "authority", "conditions", "possibility", "rule"]
+AnswerKind = Literal["text", "status", "list", "definition", "competence", "duration", "authority", "conditions", "possibility", "rule"]
 Role = Literal["subject", "qualifier"]
 
 # Words before an article number that make it context rather than the subject of the question.
@@ -56,6 +56,7 @@ class QuestionAnalysis:
     articles: tuple[ArticleMention, ...] = ()
     out_of_scope: OutOfScopeTopic | None = None
     stages: tuple[str, ...] = ()  # procedural stages named (enquête, information, jugement)
+    follow_up: str = ""  # a follow-up's own words (« Et la défense peut contester ? »); empty for a question on its own
 
     @property
     def subjects(self) -> list[str]:

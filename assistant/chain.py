@@ -68,8 +68,10 @@ class Assistant:
         p.standalone = contextualize(question, history) if not p.refusal else question
         p.analysis = analyze(p.standalone)
         if p.standalone != question:
-            # A follow-up's own words decide the scope (« Et en droit commun ? » after a question on organised crime).
+            # A follow-up's own words decide the scope (« Et en droit commun ? » after a question on organised crime)
+            # and weigh in the ranking (what it asks anew).
             own = analyze(question)
+            p.analysis = replace(p.analysis, follow_up=question)
             if own.out_of_scope is not None and not own.regimes:
                 p.analysis = replace(p.analysis, out_of_scope=own.out_of_scope)
         p.timings["analysis"] = _ms(t)

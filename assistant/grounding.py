@@ -331,7 +331,10 @@ def ground(
     if a.kind == "status":
         p.notices += status_notices([r for r in subjects if r not in missing], catalog)
     present_subjects = [r for r in subjects if r not in missing]
-    if a.out_of_scope is not None and not present_subjects and not _corpus_answers_topic(a, p, catalog, idf):
+    # Another branch of law refuses, unless the question is about an article of the corpus — but not when it asks
+    # another code for the answer (« quelle peine le code pénal prévoit-il pour … l'article 706-73 »).
+    other_code = a.out_of_scope is not None and a.out_of_scope.scope == "other-law" and bool(_OTHER_CODE_ASKED.search(a.folded))
+    if a.out_of_scope is not None and (other_code or not present_subjects) and not _corpus_answers_topic(a, p, catalog, idf):
         p.refusal = refusal_out_of_scope(a.out_of_scope.label)
         return
     pinned = [h for h in p.hits if h.pinned]

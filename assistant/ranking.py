@@ -52,6 +52,7 @@ FEATURES = (
     "circulaire_not_asked",  # a circulaire section, for a question that does not
     "subject",  # idf-weighted share of the question's words in the unit's subject-index entry (objet, questions, mots)
     "subject_local",  # … counting the words that few candidates' entries hold
+    "follow_up",  # idf-weighted share of a follow-up's own words in the unit (text, headings, index entry); 0 otherwise
 )
 
 DURATION_RE = re.compile(
@@ -76,8 +77,11 @@ AUTHORITY_S = re.compile(
 )
 CONDITION_S = re.compile(r"\b(lorsque|lorsqu|si|sauf|à condition|en cas|dès lors|sous réserve|qu'après|que si|uniquement|seulement)\b", re.I)
 POSSIBILITY_S = re.compile(r"\b(peut|peuvent|ne peut|ne peuvent|est interdit|sont interdits|autorise|autoriser|possible)\b", re.I)
-KIND_SENTENCE = {"duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S, "possibility": POSSIBILITY_S}
-KIND_BONUS = {"duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15}
+DEFINITION_S = re.compile(
+    r"\b(est une?|sont des|constitue|constituent|désigne|on entend par|a pour objet|ont pour objet|est chargée?|consiste)\b", re.I
+)
+KIND_SENTENCE = {"definition": DEFINITION_S, "duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S, "possibility": POSSIBILITY_S}
+KIND_BONUS = {"definition": 1.3, "duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15}
 ACT_BONUS = 1.3
 CHAPEAU_FACTOR = 0.8
 POLARITY_BONUS = 1.4
@@ -154,6 +158,8 @@ def features(
     local = {t: idf(t) * math.log(1 + n / (1 + sum(t in body or t in heads for body, heads, _ in tokens))) for t in q_terms}
     local_total = sum(local.values()) or 1.0
     subjects = [texts.subject(h.unit) for h in hits]
+    own_terms = sorted(content_terms(expand_abbreviations(a.follow_up)))
+    own_total = sum(idf(t) for t in own_terms) or 1.0
     subject_local = {t: idf(t) * math.log(1 + n / (1 + sum(t in s for s in subjects))) for t in q_terms}
     subject_local_total = sum(subject_local.values()) or 1.0
     voc = vocabulary()
@@ -186,6 +192,7 @@ def features(
             1.0 if is_circulaire and not circulaire_asked else 0.0,
             sum(idf(t) for t in q_terms if t in subject) / total,
             sum(w for t, w in subject_local.items() if t in subject) / subject_local_total,
+            sum(idf(t) for t in own_terms if t in body or t in heads or t in subject) / own_total,
         ])
     return out
 

@@ -105,7 +105,7 @@ def write_weights(model: str, w: np.ndarray, path: Path = PROFILES) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Apprendre les poids du classement final (assistant.ranking).")
-    parser.add_argument("--questions", type=Path, nargs="+", default=[Path("evals/questions.jsonl"), Path("evals/dev2.jsonl")],
+    parser.add_argument("--questions", type=Path, nargs="+", default=[Path("evals/questions.jsonl"), Path("evals/dev2.jsonl"), Path("evals/dev5.jsonl")],
                         help="Jeux d'apprentissage (par défaut : les deux jeux de mise au point).")
     parser.add_argument("--validate", type=Path, default=None, help="Jeu de validation (jamais appris).")
     parser.add_argument("--write", action="store_true", help="Écrire les poids dans assistant/embedding_profiles.toml.")

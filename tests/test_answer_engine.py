@@ -134,6 +134,25 @@ def test_a_follow_up_in_the_negative_replaces_the_affirmed_concept() -> None:
     assert analyze(contextualize("Et pour un mineur ?", previous)).polarity.get("consentement") is True
 
 
+@pytest.mark.parametrize(("previous", "follow_up", "article", "fact"), [
+    # What the follow-up asks anew weighs in the ranking (« contester » → 706-60, not 706-58 of the first question).
+    ("Peut-on entendre un témoin sans que son identité apparaisse au dossier ?",
+     "Et la personne mise en examen peut-elle contester ce recours ?", "706-60", "dix jours"),
+    ("Qui autorise une infiltration ?", "Et combien de temps dure-t-elle au maximum ?", "706-83", "quatre mois"),
+])
+def test_a_follow_up_is_answered_by_what_it_asks(previous: str, follow_up: str, article: str, fact: str, assistant: Assistant) -> None:
+    answer = assistant.ask(follow_up, _history(previous))
+    assert _first_source(answer).article == article and fact in answer.answer.split("\n", 1)[0], answer.answer[:300]
+
+
+def test_a_definition_question_is_its_own_kind_and_fires_no_deadline_tool(assistant: Assistant) -> None:
+    assert analyze("C'est quoi la captation de données informatiques ?").kind == "definition"
+    assert analyze("Qu'est-ce que l'AGRASC ?").kind == "definition"
+    assert analyze("Combien de temps dure une captation de données informatiques ?").kind == "duration"  # not a definition
+    answer = assistant.ask("C'est quoi le délai de forclusion pour saisir la CIVI ?")
+    assert not answer.tool_calls and _first_source(answer).article == "706-5"
+
+
 # -- 5. refusals that hold -------------------------------------------------------------------------
 
 
@@ -210,6 +229,9 @@ def test_out_of_scope_signals_win_over_regime_keywords(question: str, assistant:
     ("Qui est actuellement le procureur national financier ?", "donnée de fait"),
     ("La plainte pour fraude fiscale doit-elle recevoir l'avis de la commission des infractions fiscales ?", "droit fiscal"),
     ("Quelle peine le code pénal prévoit-il pour le refus de se soumettre au prélèvement biologique ?", "droit pénal général"),
+    # Naming an article of the corpus does not answer what another code sets.
+    ("Quelle peine le code pénal prévoit-il pour l'association de malfaiteurs visée à l'article 706-73 ?", "droit pénal général"),
+    ("Combien de jurés siègent à la cour d'assises en première instance ?", "règles générales"),
 ])
 def test_neighbouring_branches_of_law_are_refused(question: str, topic: str, assistant: Assistant) -> None:
     answer = assistant.ask(question)
@@ -224,6 +246,8 @@ def test_neighbouring_branches_of_law_are_refused(question: str, topic: str, ass
     # A penalty that Livre IV sets itself is answered, from the article that sets it.
     ("Quelle peine encourt le gardé à vue qui refuse le prélèvement biologique destiné au FNAEG ?", "706-56"),
     ("Quelle peine encourt celui qui révèle l'identité réelle d'un agent infiltré ?", "706-84"),
+    # « sans jurés »: the word of the general rule, used about the corpus's own rule.
+    ("En matière militaire, la cour d'assises siège sans jurés : comment est-elle composée ?", "698-6"),
 ])
 def test_their_vocabulary_inside_the_corpus_is_answered(question: str, article: str, assistant: Assistant) -> None:
     answer = assistant.ask(question)
@@ -231,6 +255,12 @@ def test_their_vocabulary_inside_the_corpus_is_answered(question: str, article: 
     assert article in {c.article for c in answer.citations if c.role == "source"} | {
         b.get("article") for t in answer.tool_calls for b in t.result.get("basis", [])
     }
+
+
+def test_a_notion_defined_by_another_code_is_not_a_question_of_that_code(assistant: Assistant) -> None:
+    answer = assistant.ask("Poursuites contre un majeur sous curatelle au sens du code civil : qui avise le curateur ?")
+    assert not answer.refused and all(c.article.startswith("706-1") for c in answer.citations if c.role == "source")
+    assert assistant.ask("Le code civil permet-il un divorce par consentement mutuel ?").refused
 
 
 def test_a_number_the_corpus_does_not_state_is_refused(assistant: Assistant) -> None:
@@ -371,6 +401,8 @@ def test_a_chapeau_is_quoted_with_the_items_it_announces(assistant: Assistant) -
 def test_a_circulaire_footnote_can_be_the_answer(assistant: Assistant, corpus_text: CorpusText) -> None:
     answer = assistant.ask("C'est quoi KODEX dont parle la circulaire d'avril 2026 sur les fournisseurs ?")
     assert not answer.refused and "KODEX" in answer.answer.split("\n", 1)[0]
+    # « Cette dernière est un intermédiaire… » is quoted with the sentence naming KODEX, which it refers back to.
+    assert "Cette dernière est un intermédiaire" in answer.answer.split("\n", 1)[0]
     lead = _first_source(answer)
     assert lead.doc_id == "circ-2026-04-13-donnees-fournisseurs" and corpus_text.contains(lead.quote, lead.doc_id)
 
