@@ -140,3 +140,11 @@ def test_tools_package_never_imports_indexing() -> None:
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import)\s+indexing\b", text, re.M), path
+
+
+def test_a_rules_basis_lists_its_main_milestone_first() -> None:
+    # The terrorism maximum (144 hours) rests on 706-88-1: it is what an answer from this rule leads with.
+    terrorism = RULES["gav-terrorisme"]
+    main = next(m for m in terrorism.milestones if m.main)
+    assert terrorism.basis[0] == main.basis[0] and terrorism.basis[0].article == "706-88-1"
+    assert {b.article for b in terrorism.basis} == {"706-88", "706-88-1"}  # every milestone's basis still listed

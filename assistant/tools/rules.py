@@ -125,8 +125,9 @@ class DelaiRule:
 
     @property
     def basis(self) -> tuple[Basis, ...]:
+        """The texts the rule rests on, the main milestone's first (706-88-1 for the terrorism maximum, not 706-88)."""
         seen: dict[tuple[str, str | None, str | None, str], Basis] = {}
-        for m in self.milestones:
+        for m in sorted(self.milestones, key=lambda m: not m.main):
             for b in m.basis:
                 seen.setdefault((b.doc_id, b.article, b.section, b.quote), b)
         return tuple(seen.values())
