@@ -34,6 +34,7 @@ _QUALIFIER_BEFORE = re.compile(
     r"vise(?:e|es|s)?|mentionne(?:e|es|s)?|prevu(?:e|es|s)?|enumere(?:e|es|s)?|relevant|entrant|portant sur(?: une| un| des)?(?: infraction| crime| delit)?s?)"
     r"(?: \w+){0,3} (?:de l|des|de|du|a l|aux|au|par l|dans l)(?: article| articles| art)?s? ?$"
 )
+_PARENTHESIS_BEFORE = re.compile(r"\(\s*(?:(?:art\.?|articles?)\s*)?$", re.I)
 _SUBJECT_BEFORE = re.compile(r"(?:que (?:dit|prevoit|contient|enonce|dispose)|texte de|contenu de|teneur de|lire|citer?) (?:l |les )?(?:article|art)s? ?$")
 
 
@@ -92,6 +93,15 @@ def _classify(pattern: re.Pattern[str], folded: str, negated: list[tuple[int, in
     return any(not any(s <= m.start() < e for s, e in negated) for m in found)
 
 
+def _offence_in_parenthesis(question: str, start: int) -> bool:
+    """« escroquerie en bande organisée (art. 706-73-1) »: the reference in parentheses qualifies an offence or regime
+    named just before; after an act (« saisie pénale immobilière (706-150) ») it names the article asked about."""
+    if not _PARENTHESIS_BEFORE.search(question[:start]):
+        return False
+    clause = re.split(r"[,;:.?!]", question[: question.rfind("(", 0, start)])[-1]  # the words just before, same clause
+    return any(p.search(fold(expand_abbreviations(clause))) for p in vocabulary().regimes.values())
+
+
 def _article_roles(question: str, kind: AnswerKind, has_act: bool) -> tuple[ArticleMention, ...]:
     out: list[ArticleMention] = []
     for ref in find_references(question):
@@ -100,7 +110,7 @@ def _article_roles(question: str, kind: AnswerKind, has_act: bool) -> tuple[Arti
             role: Role = "qualifier"
         elif _SUBJECT_BEFORE.search(before) or kind in ("text", "status", "list"):
             role = "subject"
-        elif _QUALIFIER_BEFORE.search(before) and has_act:
+        elif (_QUALIFIER_BEFORE.search(before) or _offence_in_parenthesis(question, ref.start)) and has_act:
             role = "qualifier"
         else:
             role = "subject"

@@ -76,6 +76,15 @@ def test_an_article_named_as_qualifier_leads_to_the_governing_article(assistant:
     assert "quatre mois" in answer.answer
 
 
+def test_an_article_in_parentheses_after_an_offence_is_a_qualifier(assistant: Assistant) -> None:
+    question = "Vol en bande organisée (art. 706-73-1) : peut-on perquisitionner de nuit en enquête préliminaire ?"
+    assert analyze(question).qualifiers == ["706-73-1"]
+    assert _first_source(assistant.ask(question)).article == "706-90"
+    # After an act, the article in parentheses is the one asked about.
+    act = analyze("Je veux faire une saisie pénale immobilière (706-150) sur la maison du mis en cause : qui l'ordonne ?")
+    assert act.subjects == ["706-150"] and act.qualifiers == []
+
+
 def test_an_article_named_as_subject_is_quoted(assistant: Assistant) -> None:
     answer = assistant.ask("Que dit l'article 706-73 ?")
     assert _first_source(answer).article == "706-73"

@@ -144,7 +144,7 @@ def test_evaluation_regression_gate(assistant: Assistant, corpus_text: CorpusTex
     # 0.955/1.0, one false refusal in 233, median answer 1,099 characters, no other code labelled CPP. The gate sits
     # just under, so that a regression fails it.
     assert overall["recall@5"] >= 0.95
-    assert overall["lead"] >= 0.73
+    assert overall["lead"] >= 0.83 and overall["fact_accuracy"] >= 0.75
     assert overall["refusal_precision"] >= 0.9 and overall["refusal_recall"] >= 0.95
     assert overall["false_refusal_rate"] <= 0.02
     assert overall["answer_chars_median"] <= 1200
