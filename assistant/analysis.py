@@ -34,6 +34,7 @@ _QUALIFIER_BEFORE = re.compile(
     r"vise(?:e|es|s)?|mentionne(?:e|es|s)?|prevu(?:e|es|s)?|enumere(?:e|es|s)?|relevant|entrant|portant sur(?: une| un| des)?(?: infraction| crime| delit)?s?)"
     r"(?: \w+){0,3} (?:de l|des|de|du|a l|aux|au|par l|dans l)(?: article| articles| art)?s? ?$"
 )
+_FOR_OFFENCES = re.compile(r"\bpour (les|une|des|un|l) ?(infractions?|crimes?|delits?|faits)\b")
 _PARENTHESIS_BEFORE = re.compile(r"\(\s*(?:(?:art\.?|articles?)\s*)?$", re.I)
 _SUBJECT_BEFORE = re.compile(r"(?:que (?:dit|prevoit|contient|enonce|dispose)|texte de|contenu de|teneur de|lire|citer?) (?:l |les )?(?:article|art)s? ?$")
 
@@ -124,8 +125,10 @@ def analyze(question: str) -> QuestionAnalysis:
     voc = vocabulary()
     folded = fold(expand_abbreviations(question))
     negated_spans = _negated_spans(folded)
-    kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(folded)), "rule"))
     acts = tuple(a for a, p in voc.acts.items() if _classify(p, folded, negated_spans) is not None)
+    # « Pour les infractions visées à l'article 706-47, l'audition doit-elle être filmée ? » asks about the act, not the list.
+    about_act = bool(acts) and bool(_FOR_OFFENCES.search(folded))
+    kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(folded) and not (about_act and k == "list")), "rule"))
     regimes, negated = [], []
     for name, pattern in voc.regimes.items():
         state = _classify(pattern, folded, negated_spans)

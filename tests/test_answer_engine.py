@@ -85,6 +85,14 @@ def test_an_article_in_parentheses_after_an_offence_is_a_qualifier(assistant: As
     assert act.subjects == ["706-150"] and act.qualifiers == []
 
 
+def test_offences_of_a_list_named_for_an_act_are_a_qualifier(assistant: Assistant) -> None:
+    question = "Pour les infractions visées à l'article 706-47, l'audition du mineur victime doit-elle être filmée ?"
+    a = analyze(question)
+    assert a.kind != "list" and a.qualifiers == ["706-47"]
+    assert _first_source(assistant.ask(question)).article == "706-52"
+    assert analyze("Quelles sont les infractions visées à l'article 706-47 ?").kind == "list"  # the list itself
+
+
 def test_an_article_named_as_subject_is_quoted(assistant: Assistant) -> None:
     answer = assistant.ask("Que dit l'article 706-73 ?")
     assert _first_source(answer).article == "706-73"
