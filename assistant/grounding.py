@@ -25,7 +25,7 @@ from assistant.retrieval import Hit
 from assistant.text import MONTHS_PATTERN, fold, split_sentences
 from assistant.tools import POLE_INSTRUCTION
 from assistant.tools.poles import unknown_courts
-from assistant.vocabulary import vocabulary
+from assistant.vocabulary import OutOfScopeTopic, vocabulary
 
 CORPUS_NAME = "Livre IV du code de procédure pénale, articles D cités et trois circulaires"
 CANDIDATES = 8  # units considered for the answer (more than are finally cited)
@@ -333,9 +333,11 @@ def ground(
     present_subjects = [r for r in subjects if r not in missing]
     # Another branch of law refuses, unless the question is about an article of the corpus — but not when it asks
     # another code for the answer (« quelle peine le code pénal prévoit-il pour … l'article 706-73 »).
-    other_code = a.out_of_scope is not None and a.out_of_scope.scope == "other-law" and bool(_OTHER_CODE_ASKED.search(a.folded))
-    if a.out_of_scope is not None and (other_code or not present_subjects) and not _corpus_answers_topic(a, p, catalog, idf):
-        p.refusal = refusal_out_of_scope(a.out_of_scope.label)
+    asks_other_code = bool(_OTHER_CODE_ASKED.search(a.folded))
+    topic = a.out_of_scope
+    if (topic is not None and ((topic.scope == "other-law" and asks_other_code) or not present_subjects)
+            and (asks_other_code or not _corpus_answers_topic(topic, p, idf))):
+        p.refusal = refusal_out_of_scope(topic.label)
         return
     pinned = [h for h in p.hits if h.pinned]
     if pinned:
@@ -359,12 +361,10 @@ def ground(
     p.candidates = [h for h in p.hits[:CANDIDATES] if h.score >= 0.3 * top]
 
 
-def _corpus_answers_topic(a: QuestionAnalysis, p: Prepared, catalog: Catalog, idf: Callable[[str], float]) -> bool:
+def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[str], float]) -> bool:
     """An out-of-scope topic that the corpus answers for this very question: its first passage states what the
-    topic asks (« est puni de… » for a penalty Livre IV sets itself, 706-56) and covers the question, which does not
-    ask another code (« que prévoit le code pénal »)."""
-    topic = a.out_of_scope
-    if topic is None or topic.answered_by is None or not p.hits or _OTHER_CODE_ASKED.search(a.folded):
+    topic asks (« est puni de… » for a penalty Livre IV sets itself, 706-56) and covers the question."""
+    if topic.answered_by is None or not p.hits:
         return False
     top = p.hits[0].unit
     return bool(topic.answered_by.search(fold(top.text))) and coverage(p.standalone, top, idf) >= TOPIC_ANSWERED_COVERAGE

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from assistant.analysis import concept_polarity
 from assistant.french import content_terms, expand_abbreviations, tokenize
-from assistant.subject_index import subject_index
 from assistant.text import MONTHS_PATTERN, fold, split_sentences
 from assistant.vocabulary import vocabulary
 
@@ -117,18 +116,14 @@ class UnitText:
     """Token sets of a unit (whole, headings, each sentence) and its folded text (title, headings, text), computed
     once per unit: they are on every question's path (retrieval's analysis factors and the ranker)."""
 
-    def __init__(self) -> None:
+    def __init__(self, subjects: Mapping[str, set[str]]) -> None:
         self._cache: dict[str, tuple[set[str], set[str], list[tuple[str, set[str]]]]] = {}
         self._folded: dict[str, str] = {}
-        self._subject: dict[str, set[str]] = {}
+        self._subjects = subjects  # tokens of each unit's subject-index entry, as retrieval indexed them
 
     def subject(self, unit: Unit) -> set[str]:
         """Tokens of the unit's subject-index entry (empty without one)."""
-        got = self._subject.get(unit.unit_id)
-        if got is None:
-            entry = subject_index().get(unit.unit_id)
-            got = self._subject[unit.unit_id] = set(tokenize(entry.text())) if entry else set()
-        return got
+        return self._subjects.get(unit.unit_id, set())
 
     def folded(self, unit: Unit) -> str:
         got = self._folded.get(unit.unit_id)

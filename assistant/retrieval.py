@@ -86,7 +86,6 @@ class BM25:
         return out
 
 
-
 def unit_search_text(unit: Unit, catalog: Catalog) -> str:
     """What BM25 sees of a unit: its number, title, heading path and text (and a circulaire's footnotes)."""
     doc = catalog.document(unit.doc_id)
@@ -158,12 +157,14 @@ class HybridSearch:
 
     def __post_init__(self) -> None:
         self._units = list(self.catalog.units)
-        self._texts = UnitText()  # per-unit token sets and folded text, built on first use
         self._index_of = {u.unit_id: i for i, u in enumerate(self._units)}
         k1, b = self.config.k1, self.config.b
         self._bm25_units = BM25([tokenize(unit_search_text(u, self.catalog)) for u in self._units], k1, b)
         entries = subject_index()
-        self._bm25_subjects = BM25([tokenize(e.text()) if (e := entries.get(u.unit_id)) else [] for u in self._units], k1, b)
+        subjects = [tokenize(e.text()) if (e := entries.get(u.unit_id)) else [] for u in self._units]
+        self._bm25_subjects = BM25(subjects, k1, b)
+        # Per-unit token sets and folded text for the ranker, built on first use (the index entries' tokens: now).
+        self._texts = UnitText({u.unit_id: set(tokens) for u, tokens in zip(self._units, subjects, strict=True)})
         # Passages: the indexed chunks when a collection is there (same cut as dense search), else alinéa windows.
         self._passage_unit, passages = self._passages()
         self._bm25_passages = BM25([tokenize(p) for p in passages], k1, b)
