@@ -115,7 +115,7 @@ class Assistant:
 
     def _rule_basis_first(self, p: Prepared, hits: list[Hit]) -> list[Hit]:
         """A "how long / until when" question without a date: the articles of the matching délai rule come first."""
-        rule = rule_for(p.standalone)
+        rule = rule_for(p.standalone, own=p.question if p.standalone != p.question else "")
         if rule is None or any(h.pinned for h in hits):
             return hits
         p.rule = rule

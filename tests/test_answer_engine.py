@@ -131,6 +131,20 @@ def test_a_follow_up_that_keeps_the_subject_keeps_it(assistant: Assistant) -> No
     assert "garde" in answer.standalone_question.lower() and "terrorisme" in answer.standalone_question
 
 
+def test_a_follow_up_asking_another_deadline_gets_its_own_rule(assistant: Assistant) -> None:
+    """The previous question's délai rule does not lead when the follow-up names another step of the same procedure."""
+    history = [
+        {"role": "user", "content": "Interpellé sur MAE hier soir, j'ai combien de temps pour le présenter au PG ?"},
+        {"role": "assistant", "content": "(réponse)"},
+    ]
+    answer = assistant.ask("Et s'il consent à sa remise, la chambre de l'instruction statue en combien de temps ?", history)
+    assert _first_source(answer).article == "695-31", answer.answer[:300]
+    assert "sept jours" in answer.answer
+    # Not fired: the same follow-up without a step of its own keeps the previous question's rule.
+    same = assistant.ask("Et s'il s'agit d'un mineur ?", history)
+    assert _first_source(same).article == "695-27", same.answer[:300]
+
+
 def _history(question: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": question}, {"role": "assistant", "content": "(réponse)"}]
 

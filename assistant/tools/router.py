@@ -117,37 +117,45 @@ def _route_pole(folded: str, catalog: Catalog) -> ToolCall | None:
     return None
 
 
-def _rule_matches(rule: DelaiRule, folded: str) -> tuple[int, int]:
-    """(keyword groups matched, keywords matched); (0, 0) when a group, or a negative « ! » group, fails."""
+def _rule_matches(rule: DelaiRule, folded: str, partial: bool = False) -> tuple[int, int]:
+    """(keyword groups matched, keywords matched); (0, 0) when a group, or a negative « ! » group, fails (unless
+    ``partial``: then the keywords found are counted all the same)."""
     if not rule.keywords:
         return (0, 0)
     groups = hits = 0
     for group in rule.keywords:
         negatives = [k[1:] for k in group if k.startswith("!")]
         positives = [k for k in group if not k.startswith("!")]
-        if any(_contains(folded, k) for k in negatives):
+        if any(_contains(folded, k) for k in negatives) and not partial:
             return (0, 0)
         if positives:
             matched = sum(_contains(folded, k) for k in positives)
-            if not matched:
+            if not matched and not partial:
                 return (0, 0)
             groups += 1
             hits += matched
     return (groups, hits)
 
 
-def _best_rule(folded: str) -> DelaiRule | None:
-    """The délai rule whose keywords the question matches best, if one stands out."""
-    scored = sorted(((_rule_matches(r, folded), r) for r in load_delai_rules().values()), key=lambda t: t[0], reverse=True)
+def _best_rule(folded: str, own: str = "") -> DelaiRule | None:
+    """The délai rule whose keywords the question matches best, if one stands out. ``own``: a follow-up's own words
+    (folded), whose keywords count first: « Et s'il consent, la chambre statue en combien de temps ? » after a
+    question on the presentation to the procureur général asks the chambre's délai, not the presentation's again."""
+    scored = [
+        (((m := _rule_matches(r, folded))[0], _rule_matches(r, own, partial=True)[1] if own else 0, m[1]), r)
+        for r in load_delai_rules().values()
+    ]
+    scored.sort(key=lambda t: t[0], reverse=True)
     scored = [(s, r) for s, r in scored if s[0] > 0]
     if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
         return None
     return scored[0][1]
 
 
-def rule_for(question: str) -> DelaiRule | None:
-    """The délai rule a question is about, even without a date to compute from (its basis then guides retrieval)."""
-    return _best_rule(fold(expand_abbreviations(question)))
+def rule_for(question: str, own: str = "") -> DelaiRule | None:
+    """The délai rule a question is about, even without a date to compute from (its basis then guides retrieval).
+    ``own``: a follow-up's own words, when ``question`` is the follow-up made self-contained."""
+    return _best_rule(fold(expand_abbreviations(question)), fold(expand_abbreviations(own)) if own else "")
 
 
 def _route_delai(question: str, folded: str, analysis: QuestionAnalysis) -> ToolCall | None:
