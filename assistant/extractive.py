@@ -42,6 +42,13 @@ from assistant.vocabulary import vocabulary
 _NOT_AN_ANSWER = re.compile(r"^(TITRE|OBJET|MINIST|DESTINATAIRE|R[ÉE]F[ÉE]RENCE|ANNEXE|N°|N/REF|NOR\b)|^[A-ZÉ][\w-]+, le \d", re.I)
 _NOTE_MARK = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰\d]+\s+")
 ANAPHORA_RE = re.compile(r"^(Cette dernière|Ce dernier|Ces derniers|Ces dernières|Celle-ci|Celui-ci|Ceux-ci|Celles-ci|Elle|Elles)\b")
+# A sentence that carries on the Réponse's duration: its renewal or its limit (« A l'issue de cette durée, la mesure
+# peut être renouvelée… dans la limite de cinq ans »).
+CONTINUATION_RE = re.compile(
+    r"^(?:A|À) l'issue de (?:cette|ce) (?:durée|délai|période)|^(?:Cette|Ce) (?:durée|délai|période|autorisation|mesure)\b.*"
+    r"\b(?:renouvel|prolong)|^(?:Elle|Il|L'autorisation|La mesure|Ce délai|Cette durée) (?:peut|peuvent) être (?:renouvelée?|prolongée?)",
+    re.I,
+)
 ITEM_RE = re.compile(r"^(?:\d+°|[a-z]\)|[-–•]) ")
 ITEMS_BUDGET = 600  # characters of enumeration items quoted after their chapeau
 NOTE_FACTOR = 0.9  # a circulaire's footnote can answer (a platform's name, a service) but the body comes first
@@ -136,7 +143,11 @@ class ExtractiveGenerator:
             chosen += self._covering(lead, [ps for ps in scored if ps.unit is unit and ps is not lead and ps.score >= SAME_UNIT_RATIO * lead.score], q_terms)
         chosen += self._other_units(a, lead, chosen, scored)
         if chosen[0] is lead:
-            chosen[0] = replace(lead, quote=self._with_antecedent(lead.unit, lead.quote))
+            quote = self._with_antecedent(lead.unit, lead.quote)
+            if a.kind == "duration":
+                quote = self._with_continuation(lead.unit, quote)
+                chosen = [chosen[0], *(ps for ps in chosen[1:] if ps.quote not in quote)]
+            chosen[0] = replace(lead, quote=quote)
         return self._within_budget(self._with_chapeaux(chosen[:MAX_PASSAGES]))
 
     @staticmethod
@@ -189,6 +200,20 @@ class ExtractiveGenerator:
                 if 0 <= start < end:
                     return alinea[start:end]
         return sentence
+
+    @staticmethod
+    def _with_continuation(unit: Unit, quote: str) -> str:
+        """A duration Réponse is quoted with the next sentence of its alinéa when that one renews or limits it
+        (« …pour une période maximale d'un an. A l'issue de cette durée, la mesure peut être renouvelée… »)."""
+        for alinea in unit.alineas:
+            start = alinea.find(quote)
+            if start < 0:
+                continue
+            sentences = split_sentences(alinea[start + len(quote) :])
+            if sentences and CONTINUATION_RE.search(sentences[0]):
+                end = alinea.find(sentences[0], start + len(quote)) + len(sentences[0])
+                return alinea[start:end]
+        return quote
 
     @staticmethod
     def _within_budget(passages: list[Passage]) -> list[Passage]:

@@ -28,7 +28,9 @@ STOP_WORDS = frozenset(
 )
 
 _ELISION_RE = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.I)
-_TOKEN_RE = re.compile(r"[a-z]\d+(?:-\d+)*|\d+(?:-\d+)*|[a-z]+")
+_TOKEN_RE = re.compile(r"[a-z]\d+(?:-\d+)*|\d+(?:-\d+)*|[a-zà-ÿœæ]+")
+# A word typed without accents ends like its accented form for the stemmer: « autorisee » is « autorisée ».
+_UNACCENTED_ENDING = re.compile(r"(?<=[a-z]{3})ee(s?)$")
 _stemmer = snowballstemmer.stemmer("french")
 
 
@@ -60,21 +62,25 @@ def stem(word: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, accent-folded, elision-stripped, stemmed content tokens; article numbers kept whole."""
+    """Lower-cased, elision-stripped, stemmed and then accent-folded content tokens; article numbers kept whole.
+
+    The French stemmer reads accents (« adressée » → « adress », but « adressee » → « adresse »): a word is stemmed
+    with its accents and folded after, so that « adressée » and « adresser » meet."""
     text = text.replace("’", "'").replace("\u2011", "-").replace("\u2013", "-")
     text = _ELISION_RE.sub(" ", text)
     text = _join_article_numbers(text)
-    text = fold_accents(text).lower()
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
     out = []
     for tok in _TOKEN_RE.findall(text):
-        if tok in STOP_WORDS:
+        folded = fold_accents(tok)
+        if folded in STOP_WORDS:
             continue
         if tok[0].isalpha() and not any(ch.isdigit() for ch in tok):
-            if len(tok) < 2:
+            if len(folded) < 2:
                 continue
-            out.append(stem(tok))
+            out.append(fold_accents(stem(tok if tok != folded else _UNACCENTED_ENDING.sub(r"ée\1", tok))))
         else:
-            out.append(tok)
+            out.append(fold_accents(tok))
     return out
 
 
