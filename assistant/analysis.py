@@ -26,17 +26,32 @@ from assistant.text import fold
 from assistant.vocabulary import OutOfScopeTopic, vocabulary
 
 AnswerKind = Literal["text", "status", "list", "definition", "competence", "duration", "authority", "conditions", "possibility", "rule"]
-Role = Literal["subject", "qualifier"]
+Role = Literal["subject", "named", "qualifier"]
 
 # Words before an article number that make it context rather than the subject of the question.
 _QUALIFIER_BEFORE = re.compile(
     r"(?:infractions?|crimes?|delits?|faits|procedures?|enquetes?|informations?|regime|champ(?: d application)?|liste|cadre|sens|"
-    r"vise(?:e|es|s)?|mentionne(?:e|es|s)?|prevu(?:e|es|s)?|enumere(?:e|es|s)?|relevant|entrant|portant sur(?: une| un| des)?(?: infraction| crime| delit)?s?)"
+    r"vise(?:e|es|s)?|mentionne(?:e|es|s)?|prevu(?:e|es|s)?|enumere(?:e|es|s)?|liste(?:e|es|s)?|relevant|entrant|"
+    r"portant sur(?: une| un| des)?(?: infraction| crime| delit)?s?)"
     r"(?: \w+){0,3} (?:de l|des|de|du|a l|aux|au|par l|dans l)(?: article| articles| art)?s? ?$"
 )
 _FOR_OFFENCES = re.compile(r"\bpour (les|une|des|un|l) ?(infractions?|crimes?|delits?|faits)\b")
+# What asks for a list itself (« quelles infractions… », « figure-t-il dans la liste… »), not only names one.
+_ASKS_LIST = re.compile(r"\bquel(le)?s? (sont les )?(infractions|crimes|delits)\b|\bliste\b|\b(figure|figurent)\b|\b(fait|font)( t)? (il |elle |ils |elles )?partie\b")
 _PARENTHESIS_BEFORE = re.compile(r"\(\s*(?:(?:art\.?|articles?)\s*)?$", re.I)
-_SUBJECT_BEFORE = re.compile(r"(?:que (?:dit|prevoit|contient|enonce|dispose)|texte de|contenu de|teneur de|lire|citer?) (?:l |les )?(?:article|art)s? ?$")
+_SUBJECT_BEFORE = re.compile(
+    r"(?:que (?:dit|prevoit|contient|enonce|dispose|fixe|prescrit)(?: \w+)?|texte de|contenu de|teneur de|lire|citer?|resumer?)"
+    r"(?: l| les)?(?: article| art)?s? ?$"
+)
+# « Selon l'article 706-88, combien… ? » opens on the article; « une audition recueillie selon l'article 706-58 » does not.
+_SUBJECT_CLAUSE = re.compile(r"(?:^|[,;:.?!]\s*)(?:selon|d['’]après|aux termes de|en vertu de|au regard de)\s+(?:l['’]|les\s+)?(?:articles?|art\.?)?\s*$", re.I)
+# The article opens the question (« Art. 706-81 : … », « L'article 706-88 permet-il… ? »): it is what is asked about.
+_AT_START = re.compile(r"^\s*(?:l|les)?\s*(?:(?:article|art)s?)?\s*$")
+# The article is the grammatical subject of the question (« … l'article 706-95-12 désigne-t-il le JLD ? »).
+_SUBJECT_AFTER = re.compile(
+    r"^\s*(?:du cpp|cpp|du code de procedure penale)?\s*(?:il |elle )?(?:prevoit|permet|impose|autorise|dispose|exige|s applique|"
+    r"designe|enonce|enumere|fixe|interdit|institue|confie|attribue|precise|definit|vise|couvre|concerne|est il|est elle)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,11 @@ class QuestionAnalysis:
     def subjects(self) -> list[str]:
         """CPP articles the question is about (their text, status or content is the answer)."""
         return [a.number for a in self.articles if a.role == "subject" and a.code is None]
+
+    @property
+    def named(self) -> list[str]:
+        """CPP articles named without a role the words make clear: a hint for retrieval, not the answer by force."""
+        return [a.number for a in self.articles if a.role == "named" and a.code is None]
 
     @property
     def qualifiers(self) -> list[str]:
@@ -104,17 +124,24 @@ def _offence_in_parenthesis(question: str, start: int) -> bool:
 
 
 def _article_roles(question: str, kind: AnswerKind, has_act: bool) -> tuple[ArticleMention, ...]:
+    """Each article named and its role: the *subject* when the question asks about that article (its text, status or
+    list, « que prévoit l'article X », « L'article X permet-il… ? »); a *qualifier* when it only names the offences or
+    the procedure the question is set in (« pour une infraction visée à l'article 706-73 », « TSE autorisée au titre
+    de l'article 706-95-12 »); otherwise *named*: a strong hint, weighed by the ranker against the articles that
+    govern the act asked about."""
     out: list[ArticleMention] = []
     for ref in find_references(question):
         before = fold(question[max(0, ref.start - 80) : ref.start])
+        after = fold(question[ref.end : ref.end + 40])
         if ref.code is not None:
             role: Role = "qualifier"
-        elif _SUBJECT_BEFORE.search(before) or kind in ("text", "status", "list"):
+        elif (kind in ("text", "status", "list") or _SUBJECT_BEFORE.search(before) or _SUBJECT_AFTER.match(after)
+              or _AT_START.match(fold(question[: ref.start])) or _SUBJECT_CLAUSE.search(question[: ref.start])):
             role = "subject"
         elif (_QUALIFIER_BEFORE.search(before) or _offence_in_parenthesis(question, ref.start)) and has_act:
-            role = "qualifier"
+            role = "qualifier"  # (without an act asked about, the named article may well be the answer)
         else:
-            role = "subject"
+            role = "named"
         if all(a.number != ref.number for a in out):
             out.append(ArticleMention(ref.number, role, ref.code))
     return tuple(out)
@@ -127,7 +154,7 @@ def analyze(question: str) -> QuestionAnalysis:
     negated_spans = _negated_spans(folded)
     acts = tuple(a for a, p in voc.acts.items() if _classify(p, folded, negated_spans) is not None)
     # « Pour les infractions visées à l'article 706-47, l'audition doit-elle être filmée ? » asks about the act, not the list.
-    about_act = bool(acts) and bool(_FOR_OFFENCES.search(folded))
+    about_act = bool(acts) and (bool(_FOR_OFFENCES.search(folded)) or not _ASKS_LIST.search(folded))
     kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(folded) and not (about_act and k == "list")), "rule"))
     regimes, negated = [], []
     for name, pattern in voc.regimes.items():

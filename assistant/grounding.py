@@ -321,7 +321,7 @@ def ground(
         p.refusal = " ".join(unknown) + " " + FOREIGN_COURT
         p.hits = []
         return
-    subjects = a.subjects
+    subjects = [*a.subjects, *a.named]
     missing = missing_articles(a, catalog)
     if subjects and len(missing) == len(subjects) and _about_named_articles(a):
         p.refusal = missing_articles_message(missing)
@@ -345,7 +345,8 @@ def ground(
         others = [] if a.kind in ("text", "status", "list") else [h for h in p.hits if not h.pinned]
         p.candidates = pinned + others[: max(0, CANDIDATES - len(pinned))]
         return
-    if supported(a, p.standalone, p.hits, catalog, idf, min_dense):
+    named_first = bool(p.hits) and p.hits[0].unit.article in a.named  # the article the user points at, ranked first
+    if named_first or supported(a, p.standalone, p.hits, catalog, idf, min_dense):
         if not _states_the_number_asked(p.question, p.hits[:3]):
             p.refusal = NUMBER_NOT_STATED
             return
@@ -372,7 +373,7 @@ def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[st
 
 def missing_articles(a: QuestionAnalysis, catalog: Catalog) -> list[str]:
     """The CPP articles the question is about that the corpus does not hold (no tool computes around them)."""
-    return [r for r in a.subjects if not catalog.units_for_article(r)]
+    return [r for r in (*a.subjects, *a.named) if not catalog.units_for_article(r)]
 
 
 def status_notices(articles: list[str], catalog: Catalog) -> list[str]:

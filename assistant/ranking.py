@@ -52,6 +52,9 @@ FEATURES = (
     "subject",  # idf-weighted share of the question's words in the unit's subject-index entry (objet, questions, mots)
     "subject_local",  # … counting the words that few candidates' entries hold
     "follow_up",  # idf-weighted share of a follow-up's own words in the unit (text, headings, index entry); 0 otherwise
+    "named",  # the question names this article without making it clearly the subject (« sonorisation (art. 706-96) »)
+    "qualifier",  # the question names this article as context (« infraction visée à l'article 706-73 »)
+    "cites_qualifier",  # the unit refers to an article the question names as context
 )
 
 DURATION_RE = re.compile(
@@ -159,6 +162,7 @@ def features(
     subject_local_total = sum(subject_local.values()) or 1.0
     voc = vocabulary()
     circulaire_asked = bool(_CIRCULAIRE_RE.search(question))
+    named, qualifiers = set(a.named), set(a.qualifiers)
     answers = [max((sentence_score(s, q_terms, a, idf, terms) for s, terms in sentences), default=0.0) for _, _, sentences in tokens]
     best_answer = max(answers, default=0.0) or 1.0
     out = []
@@ -188,6 +192,9 @@ def features(
             sum(idf(t) for t in q_terms if t in subject) / total,
             sum(w for t, w in subject_local.items() if t in subject) / subject_local_total,
             sum(idf(t) for t in own_terms if t in body or t in heads or t in subject) / own_total,
+            1.0 if u.article and u.article in named else 0.0,
+            1.0 if u.article and u.article in qualifiers else 0.0,
+            1.0 if qualifiers & catalog.cites(u) else 0.0,
         ])
     return out
 

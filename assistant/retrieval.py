@@ -283,6 +283,10 @@ class HybridSearch:
         voc = vocabulary()
         about_list = a.kind in ("list", "text", "status")
         qualifiers = set(a.qualifiers)
+        for ref in a.named:  # a named article is weighed with the others, so it must be among them
+            for unit in self.catalog.units_for_article(ref):
+                hits.setdefault(unit.unit_id, Hit(unit, 0.0))
+        named = set(a.named)
         for h in hits.values():
             u = h.unit
             text = self._texts.folded(u)
@@ -291,6 +295,8 @@ class HybridSearch:
                 factor *= ENUMERATION_FACTOR
             if qualifiers and (qualifiers & self.catalog.cites(u)) and u.article not in qualifiers:
                 factor *= QUALIFIER_CITER_FACTOR
+            if u.article in named:
+                h.score = max(h.score, NAMED_FLOOR)  # among the ranker's candidates, which weighs it (feature « named »)
             if a.acts:
                 factor *= ACT_FACTOR if any(voc.acts[x].search(text) for x in a.acts) else 1 / ACT_FACTOR
             if a.regimes and any(voc.regimes[x].search(self.catalog.scope_text(u)) for x in a.regimes):
@@ -330,6 +336,7 @@ class HybridSearch:
         return out
 
 
+NAMED_FLOOR = 0.02  # fused score of a named article at least (a first lexical rank weighs about 1 / (60 + 1))
 ENUMERATION_FACTOR = 0.45
 QUALIFIER_CITER_FACTOR = 1.3
 ACT_FACTOR = 1.25

@@ -2,13 +2,13 @@
 
 For every answerable question of the training set that retrieval answers (no tool, no article named as subject),
 the first ``RANK_DEPTH`` hits of the fused order are featurized; each pair (expected unit, other unit) is one
-example of a pairwise logistic regression with L2 regularization (Newton's method: 19 features, a few thousand
+example of a pairwise logistic regression with L2 regularization (Newton's method: 22 features, a few thousand
 pairs). The weights are written into ``assistant/embedding_profiles.toml`` under the model's ``ranker`` table.
 
-Train on the development sets (``evals/questions.jsonl``, ``evals/dev2.jsonl``, ``evals/dev5.jsonl``); ``--validate evals/holdout.jsonl``
+Train on the development sets (``evals/questions.jsonl``, ``evals/dev2.jsonl``, ``evals/dev5.jsonl`` to ``dev7.jsonl``); ``--validate evals/holdout.jsonl``
 reports recall@1 on questions not trained on. The blind set (``evals/blind.jsonl``) is refused: it measures, it never teaches.
 
-    python -m evals.train_ranker [--questions evals/questions.jsonl evals/dev2.jsonl evals/dev5.jsonl] [--validate evals/holdout.jsonl] [--write]
+    python -m evals.train_ranker [--questions evals/questions.jsonl evals/dev2.jsonl …] [--validate evals/holdout.jsonl] [--write]
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def write_weights(model: str, w: np.ndarray, path: Path = PROFILES) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Apprendre les poids du classement final (assistant.ranking).")
     parser.add_argument("--questions", type=Path, nargs="+",
-                        default=[Path("evals/questions.jsonl"), Path("evals/dev2.jsonl"), Path("evals/dev5.jsonl")],
-                        help="Jeux d'apprentissage (par défaut : les deux jeux de mise au point).")
+                        default=[Path(f"evals/{name}.jsonl") for name in ("questions", "dev2", "dev5", "dev6", "dev7")],
+                        help="Jeux d'apprentissage (par défaut : le jeu principal et les jeux de mise au point 2, 5, 6, 7).")
     parser.add_argument("--validate", type=Path, default=None, help="Jeu de validation (jamais appris).")
     parser.add_argument("--write", action="store_true", help="Écrire les poids dans assistant/embedding_profiles.toml.")
     args = parser.parse_args(argv)

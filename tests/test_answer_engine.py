@@ -80,9 +80,61 @@ def test_an_article_in_parentheses_after_an_offence_is_a_qualifier(assistant: As
     question = "Vol en bande organisée (art. 706-73-1) : peut-on perquisitionner de nuit en enquête préliminaire ?"
     assert analyze(question).qualifiers == ["706-73-1"]
     assert _first_source(assistant.ask(question)).article == "706-90"
-    # After an act, the article in parentheses is the one asked about.
-    act = analyze("Je veux faire une saisie pénale immobilière (706-150) sur la maison du mis en cause : qui l'ordonne ?")
-    assert act.subjects == ["706-150"] and act.qualifiers == []
+    # After an act, the article in parentheses is a hint, not context: it answers when it governs the act.
+    question = "Je veux faire une saisie pénale immobilière (706-150) sur la maison du mis en cause : qui l'ordonne ?"
+    act = analyze(question)
+    assert act.named == ["706-150"] and act.qualifiers == [] and act.subjects == []
+    assert _first_source(assistant.ask(question)).article == "706-150"
+
+
+@pytest.mark.parametrize(
+    ("question", "qualifier", "article"),
+    [
+        ("Stups, infractions visées à l'article 706-26 : les OPJ peuvent-ils perquisitionner de nuit un local où l'on "
+         "consomme des stupéfiants en société ?", "706-26", "706-28"),
+        ("Information ouverte pour un crime relevant de l'article 706-73 : le JI peut-il autoriser une perquisition de nuit "
+         "dans un domicile ?", "706-73", "706-91"),
+    ],
+)
+def test_offences_named_by_their_article_are_context_for_the_act(question: str, qualifier: str, article: str, assistant: Assistant) -> None:
+    a = analyze(question)
+    assert a.qualifiers == [qualifier] and a.kind != "list", a
+    assert _first_source(assistant.ask(question)).article == article
+
+
+def test_an_offence_list_named_without_an_act_is_weighed(assistant: Assistant) -> None:
+    """No act asked about: the named list article is a hint; the article that answers still leads."""
+    question = ("Un enseignant vient d'être condamné pour une infraction relevant de l'article 706-47 : le parquet doit-il "
+                "informer son administration ?")
+    assert analyze(question).named == ["706-47"]
+    assert _first_source(assistant.ask(question)).article == "706-47-4"
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("Selon l'article 706-88, combien de prolongations supplémentaires ?", "subject"),
+        ("Art. 706-81 : qui peut autoriser une infiltration ?", "subject"),
+        ("L'article 706-95-12 désigne-t-il le JLD pour l'enquête ?", "subject"),
+        ("Le 706-74, il vise quoi exactement ?", "subject"),
+        ("Que fixe l'article 706-95-16 ?", "subject"),
+        ("Le vol simple fait-il partie des infractions listées à l'article 706-55 (FNAEG) ?", "subject"),
+        # Not the subject: the article is where the act comes from, the question asks something else of it.
+        ("La défense veut contester l'audition d'un témoin anonyme recueillie selon l'article 706-58 : dans quel délai ?", "named"),
+        ("TSE autorisée par le JLD au titre du 1° de l'article 706-95-12 : combien de temps vaut l'autorisation ?", "named"),
+    ],
+)
+def test_the_role_of_a_named_article_follows_the_words(question: str, role: str) -> None:
+    mentions = [m for m in analyze(question).articles if m.code is None]
+    assert [m.role for m in mentions] == [role], mentions
+
+
+def test_a_named_article_is_weighed_not_forced(assistant: Assistant) -> None:
+    """A named article is not pinned: the article that governs what is asked can lead (706-60, not 706-58)."""
+    answer = assistant.ask("La défense veut contester l'audition d'un témoin anonyme recueillie selon l'article 706-58 : "
+                           "dans quel délai et devant qui ?")
+    assert _first_source(answer).article == "706-60", answer.answer[:300]
+    assert _first_source(assistant.ask("Selon l'article 706-88, combien de prolongations supplémentaires ?")).article == "706-88"
 
 
 def test_offences_of_a_list_named_for_an_act_are_a_qualifier(assistant: Assistant) -> None:
