@@ -19,7 +19,7 @@ from assistant.analysis import analyze
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.errors import AssistantError
-from assistant.followup import contextualize
+from assistant.followup import asks_its_own_question, contextualize
 from assistant.generators import Generator
 from assistant.grounding import Prepared, ground, missing_articles, unit_of_basis
 from assistant.retrieval import Hit, HybridSearch
@@ -72,6 +72,10 @@ class Assistant:
             # and weigh in the ranking (what it asks anew).
             own = analyze(question)
             p.analysis = replace(p.analysis, follow_up=question)
+            if asks_its_own_question(question):
+                # « Et combien d'assesseurs ? » after « quelle juridiction juge… ? »: the kind of answer is the one the
+                # follow-up asks (no competence tool, no competence sentence), not the previous question's.
+                p.analysis = replace(p.analysis, kind=own.kind)
             if own.out_of_scope is not None and not own.regimes:
                 p.analysis = replace(p.analysis, out_of_scope=own.out_of_scope)
         p.timings["analysis"] = _ms(t)
@@ -121,13 +125,14 @@ class Assistant:
         p.rule = rule
         top = hits[0].score if hits else 1.0
         first: list[Hit] = []
-        for b in rule.basis:
+        for i, b in enumerate(rule.basis):
             unit = unit_of_basis(self.catalog, b.to_dict())
             if unit is not None and all(f.unit.unit_id != unit.unit_id for f in first):
+                score = top * (1.0 + 0.01 * (len(rule.basis) - i))  # above the first hit, in the basis's order
                 existing = next((h for h in hits if h.unit.unit_id == unit.unit_id), None)
                 if existing is not None:
-                    existing.score = max(existing.score, top)
-                first.append(existing or Hit(unit, top))
+                    existing.score = max(existing.score, score)
+                first.append(existing or Hit(unit, score))
         ids = {h.unit.unit_id for h in first}
         return first + [h for h in hits if h.unit.unit_id not in ids]
 

@@ -24,6 +24,7 @@ FOLLOW_UP_RE = re.compile(
     r"qu['’]en est-il|dans ce cas|alors|mais|et sinon|sinon|idem|pareil)",
     re.I,
 )
+_ASKING = re.compile(r"\b(qui|quand|ou|pourquoi|lequel|laquelle|lesquels|lesquelles)\b|\b\w+ t (il|elle|on|ils|elles)\b|\b\w+ (il|elle|on)$")
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
 _QUESTION_WORDS = re.compile(r"\b(quel(le)?s?|quoi|comment|combien|est ce que|est il|peut on|peut il|au maximum|maximale?|minimale?)\b")
 
@@ -34,15 +35,38 @@ def is_follow_up(question: str, history: list[dict[str, str]]) -> bool:
     return bool(FOLLOW_UP_RE.match(question)) or len(content_terms(question)) <= 2
 
 
+NEW_SUBJECT_WORDS = 2  # content words of its own that make a follow-up asking the same kind of answer a new question
+
+
+def asks_its_own_question(question: str) -> bool:
+    """A follow-up that asks something itself (« Et combien d'assesseurs ? », « Et qui statue ? »), not only names a
+    new regime, act or place for the previous question (« Et pour le terrorisme ? », « Et le TJ de Dax ? »)."""
+    own = fold(FOLLOW_UP_RE.sub("", question))
+    return analyze(own).kind != "rule" or bool(_QUESTION_WORDS.search(own) or _ASKING.search(own))
+
+
 def changes_subject(mine: QuestionAnalysis, previous: QuestionAnalysis) -> bool:
-    """Another kind of answer asked (« qui ? », « à quelles conditions ? », « quand intervient-il ? »): the follow-up
-    asks something else in the same context. (« Et pour une infiltration ? » asks the same thing of another act.)"""
-    return mine.kind != "rule" and mine.kind != previous.kind
+    """Another kind of answer asked (« qui ? », « à quelles conditions ? », « quand intervient-il ? »), or the same
+    kind about something the previous question did not name (« Et qui gère ensuite les sommes saisies ? » after « qui
+    ordonne la saisie ? »): the follow-up asks something else in the same context. (« Et pour une infraction de
+    terrorisme ? » asks the same thing of another regime.)"""
+    if mine.kind == "rule":
+        return False
+    if mine.kind != previous.kind:
+        return True
+    new = content_terms(mine.folded) - content_terms(previous.folded)
+    return len(new) >= NEW_SUBJECT_WORDS and not (mine.regimes or mine.stages or mine.polarity)
 
 
 def context_of(previous: str) -> str:
-    """The context of a question without what it asked: its words minus the kind-of-answer and question words."""
+    """The context of a question without what it asked: the acts, regimes and stages it names (« saisie », « en
+    enquête »), or, when it names none, its words minus the kind-of-answer and question words."""
     folded = fold(expand_abbreviations(previous))
+    voc = vocabulary()
+    named = [_whole_words(folded, m.start(), m.end())
+             for table in (voc.acts, voc.regimes, voc.stages) for pattern in table.values() for m in pattern.finditer(folded)]
+    if named:
+        return " ".join(dict.fromkeys(named))
     for _kind, pattern in vocabulary().kinds:
         folded = pattern.sub(" ", folded)
     folded = _QUESTION_WORDS.sub(" ", folded)
@@ -81,3 +105,10 @@ def _without(question: str, patterns: list[re.Pattern[str]]) -> str:
     for pattern in patterns:
         folded = re.sub(f"(?:{pattern.pattern})\\w*", " ", folded)  # whole words: « intercept » takes « interceptions »
     return re.sub(r"\s+", " ", folded).strip()
+
+
+def _whole_words(text: str, start: int, end: int) -> str:
+    """The words a match touches, whole (« sonoris » in « sonorisation » gives « sonorisation »)."""
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end].strip()

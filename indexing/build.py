@@ -46,6 +46,7 @@ from indexing.chunking import chunk_units
 from indexing.parse import ParseReport, parse_corpus
 
 WRITE_BATCH = 256
+SEARCH_RECIPE = "exact-search-1"  # dense queries explore every chunk (hnsw ef_search ≥ chunk count): see create_collection
 READ_PAGE = 5_000
 LOCK_FILE = ".build.lock"
 RETIRED_FILE = "retired.json"
@@ -93,7 +94,8 @@ class BuildResult:
 
 
 def fingerprint(chunks: list[Chunk], model: str) -> str:
-    h = hashlib.sha256(model.encode())
+    """What an index is built from: the model, the index's search setting and every chunk's content."""
+    h = hashlib.sha256(f"{model}\n{SEARCH_RECIPE}\n".encode())
     for c in chunks:
         h.update(f"{c.chunk_id}:{c.content_hash}\n".encode())
     return h.hexdigest()[:16]
@@ -156,8 +158,10 @@ def _build(settings: Settings, embedder: SentenceTransformerEmbeddings | None, p
 
     collection = client.create_collection(
         collection_name,
+        # A wide search list makes the approximate search exact on a corpus this size: the same question gets the same
+        # dense candidates in every process (with Chroma's default of 100, ranks near the cut varied between runs).
+        configuration={"hnsw": {"space": "cosine", "ef_search": max(100, len(chunks))}},
         metadata={
-            "hnsw:space": "cosine",
             "embedding_model": model,
             "corpus_hash": parsed.corpus_hash,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),

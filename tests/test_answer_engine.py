@@ -197,6 +197,25 @@ def test_a_follow_up_asking_another_deadline_gets_its_own_rule(assistant: Assist
     assert _first_source(same).article == "695-27", same.answer[:300]
 
 
+def test_a_follow_up_asking_its_own_question_fires_no_tool_of_the_previous_one(assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "Quelle juridiction juge les crimes terroristes commis par des majeurs ?"},
+               {"role": "assistant", "content": "(réponse)"}]
+    answer = assistant.ask("Et combien d'assesseurs ?", history)
+    assert answer.tool_calls == [], "l'outil de compétence de la question précédente répond à une autre question"
+    # Not fired: a follow-up that only names a new matter keeps the previous question's tool.
+    pole = [{"role": "user", "content": "Le TJ de Tarbes dépend de quel pôle de l'instruction ?"}, {"role": "assistant", "content": "(réponse)"}]
+    assert [t.name for t in assistant.ask("Et le TJ de Dax ?", pole).tool_calls] == ["pole-instruction"]
+
+
+def test_a_follow_up_asking_the_same_kind_about_something_new_keeps_only_the_context() -> None:
+    previous = _history("En enquête pour un délit puni de cinq ans, qui peut ordonner la saisie du patrimoine du suspect ?")
+    standalone = contextualize("Et qui gère ensuite les sommes saisies ?", previous)
+    assert "ordonner" not in standalone and "patrimoine" not in standalone and "saisie" in fold(standalone), standalone
+    # Not fired: a follow-up that names a new regime asks the same question of it.
+    gav = _history("Combien de temps peut durer au maximum une garde à vue pour trafic de stupéfiants ?")
+    assert "combien" in fold(contextualize("Et pour le terrorisme ?", gav))
+
+
 def _history(question: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": question}, {"role": "assistant", "content": "(réponse)"}]
 

@@ -71,6 +71,18 @@ def test_dense_query_finds_a_distinctive_passage(built_index: Settings, embedder
     assert hits["metadatas"][0][0]["article"] == "706-5"
 
 
+def test_dense_search_is_exact_so_every_process_gets_the_same_candidates(built_index: Settings, embedder) -> None:
+    """HNSW is approximate: with Chroma's default search list (100) the 60 dense candidates of one question varied
+    between processes. The index explores more candidates than it holds chunks, so its answer is the exact top k."""
+    index = open_index(built_index)
+    assert index.collection.configuration["hnsw"]["ef_search"] >= index.collection.count()
+    vector = embedder.embed_query("Quel est le point de contact pour demander le gel des données avant la DEPI ?")
+    got = index.collection.query(query_embeddings=[vector], n_results=60, include=["distances"])["ids"][0]
+    rows = index.collection.get(include=["embeddings"])
+    exact = sorted(zip(rows["ids"], rows["embeddings"], strict=True), key=lambda r: -sum(a * b for a, b in zip(r[1], vector, strict=True)))
+    assert set(got) == {i for i, _ in exact[:60]}
+
+
 def test_one_changed_document_reembeds_only_its_chunks(tmp_path: Path, settings: Settings, embedder) -> None:
     corpus = small_corpus(settings.corpus_dir, tmp_path / "corpus")
     s = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
