@@ -33,7 +33,12 @@ MIN_COVERAGE = 0.2  # idf-weighted share of the question's words found in the be
 MIN_COVERAGE_WITH_SUBJECT = 0.1  # … when the candidates already cover the act and the regime of the question
 MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked about
 TOPIC_ANSWERED_COVERAGE = 0.6  # … for an out-of-scope topic that the first passage answers (penalties: dev sets 3/3 answered, 0 refusals lost)
-_OTHER_CODE_ASKED = re.compile(r"\b(code penal|code civil|code du travail|code de la route)\b")
+# Another code asked for the answer (« que prévoit le code pénal… », « quelle peine le code pénal prévoit-il »), not
+# only named as the source of an offence or a notion (« au titre de l'article 414-3 du code civil »).
+_OTHER_CODE = r"code (?:penal|civil|du travail|de la route)"
+_OTHER_CODE_ASKED = re.compile(
+    rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|dans) (?:le |l )?{_OTHER_CODE}\b|\b{_OTHER_CODE} (?:prevoit|dispose|punit|sanctionne|fixe|dit)\b"
+)
 
 
 @dataclass
@@ -206,8 +211,16 @@ def supported(
     return max(coverage(question, u, idf) for u in top) >= threshold
 
 
-_TIME_ASKED = re.compile(r"\bcombien de (temps|jours|heures|mois|ans|annees|semaines)\b|\b(pendant|pour|jusqu a) combien\b")
-_COUNT_ASKED = re.compile(r"\bcombien (de|d) (?!temps|jours|heures|mois|ans|annees|semaines)\w+")
+_TIME_ASKED = re.compile(
+    r"\bcombien de (temps|jours|heures|mois|ans|annees|semaines)\b|\b(pendant|pour|jusqu a) combien\b|\b(dans|sous) quel delai\b"
+)
+_COUNT_ASKED = re.compile(
+    r"\bcombien (de|d) (?!temps|jours|heures|mois|ans|annees|semaines)\w+|\bquel(le)?s? (nombre|quantum|seuil)s?\b"
+)
+_AMOUNT_ASKED = re.compile(r"\bquel(le)?s? (quantite|montant|somme|taux|pourcentage)s?\b")  # (« quel seuil de peine » is a count)
+_AMOUNT_STATED = re.compile(r"\d[\d\s.,]*\s*(?:kg|kilo\w*|grammes?|tonnes?|euros?|€|%|pour cent)", re.I)
+_NOR_ASKED = re.compile(r"\b(numero )?nor\b")
+_NOR_STATED = re.compile(r"\bNOR\b.{0,12}\b[A-Z]{4}\d{7}[A-Z]\b")
 _COUNT_STATED = re.compile(  # a number that counts: not a date (« 17 décembre »), an article (« 706-73 ») or an item (« 2° »)
     rf"(?<![\d-])\b(\d{{1,3}}(?![\d°-])(?!\s*(?:er\s+)?(?:{MONTHS_PATTERN}))|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|"
     r"douze|quinze|vingt|trente|cent)\b",
@@ -216,13 +229,20 @@ _COUNT_STATED = re.compile(  # a number that counts: not a date (« 17 décembre
 
 
 def _states_the_number_asked(question: str, top: list[Hit]) -> bool:
-    """A question that asks for a number (a duration, a count) is supported only by a text that states one. The
-    user's own words decide (a follow-up does not inherit the previous question's « combien de temps »)."""
+    """A question that asks for a number (a duration, a count, an amount, a NOR) is supported only by a text that
+    states one. The user's own words decide (a follow-up does not inherit the previous question's « combien de
+    temps »); a question put to a circulaire is answered by the circulaire's text, not by a CPP article's."""
     folded = fold(question)
+    if "circulaire" in folded:
+        top = [h for h in top if h.unit.kind == "circulaire"] or top
     if _TIME_ASKED.search(folded):
         return any(DURATION_RE.search(h.unit.text) for h in top)
+    if _AMOUNT_ASKED.search(folded):
+        return any(_AMOUNT_STATED.search(h.unit.text) for h in top)
     if _COUNT_ASKED.search(folded):
         return any(_COUNT_STATED.search(h.unit.text) for h in top)
+    if _NOR_ASKED.search(folded):
+        return any(_NOR_STATED.search(h.unit.text) for h in top)
     return True
 
 

@@ -372,6 +372,44 @@ def test_a_number_the_corpus_does_not_state_is_refused(assistant: Assistant) -> 
     assert not stated.refused and "quatre mois" in stated.answer
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Selon la circulaire du 5 mars 2025, à partir de quelle quantité de stupéfiants saisie la JIRS doit-elle être informée ?",
+        "Selon la circulaire du 13 avril 2026, dans quel délai une messagerie est-elle tenue de répondre à une réquisition ?",
+        "Quel est le numéro NOR de la circulaire relative aux étrangers détenus et à leur éloignement ?",
+    ],
+)
+def test_a_figure_a_circulaire_does_not_give_is_refused(question: str, assistant: Assistant) -> None:
+    """The circulaire is asked, so a CPP article stating some other duration does not count as its answer."""
+    answer = assistant.ask(question)
+    assert answer.refused and "ne fixent pas le chiffre" in answer.answer, answer.answer[:200]
+
+
+def test_a_figure_a_text_gives_is_answered(assistant: Assistant) -> None:
+    seuil = assistant.ask("À partir de quel seuil de peine peut-on entendre un témoin sous X ?")
+    assert not seuil.refused and "trois ans" in seuil.answer
+
+
+def test_a_pole_outside_the_table_is_refused_with_the_table_named(assistant: Assistant) -> None:
+    answer = assistant.ask("Quel est le ressort du pôle de l'instruction de Bruxelles ?")
+    assert answer.refused and "Le pôle de l'instruction de Bruxelles ne figure pas dans le tableau" in answer.answer
+    assert not assistant.ask("Quels tribunaux relèvent du pôle de l'instruction de Pau ?").refused
+
+
+def test_another_code_named_as_a_source_is_not_asked(assistant: Assistant) -> None:
+    """« au titre de l'article 414-3 du code civil » names a source; « que prévoit le code civil » asks it."""
+    answer = assistant.ask("Dans un arrêt de déclaration d'irresponsabilité pénale, la chambre de l'instruction peut-elle "
+                           "statuer sur la responsabilité civile au titre de l'article 414-3 du code civil ?")
+    assert not answer.refused and _first_source(answer).article == "706-125"
+    assert assistant.ask("Que prévoit le code civil sur la responsabilité civile des parents ?").refused
+
+
+def test_a_penalty_livre_iv_sets_is_answered_in_everyday_words(assistant: Assistant) -> None:
+    answer = assistant.ask("Un journaliste révèle le vrai nom d'un policier infiltré : quelle peine encourt-il ?")
+    assert not answer.refused and _first_source(answer).article == "706-84" and "cinq ans" in answer.answer
+
+
 def test_a_missing_article_is_refused_not_computed_around(assistant: Assistant) -> None:
     answer = assistant.ask("Quelles règles de compétence fixe l'article 628-15 du code de procédure pénale ?")
     assert answer.refused and not answer.tool_calls and "628-15" in answer.answer

@@ -154,7 +154,8 @@ def lookup_tribunal(catalog: Catalog, tribunal: str) -> dict[str, Any]:
 
 
 _NAMED_COURT = re.compile(
-    r"\b(?P<kind>tribunal(?: judiciaire| correctionnel| de grande instance)?|TJ|TGI|cour d['’]appel)\s+(?:de |d['’]|du )\s*"
+    r"\b(?P<kind>tribunal(?: judiciaire| correctionnel| de grande instance)?|TJ|TGI|cour d['’]appel|p[ôo]le de l['’]instruction)"
+    r"\s+(?:de |d['’]|du )\s*"
     r"(?P<name>(?:[A-ZÉÈÂÎ][\w'’-]*)(?:[ -](?:(?:sur|en|l[eè]s|les|de|du|la|le|d['’])[ -])?[A-ZÉÈÂÎ][\w'’-]*)*)"
 )
 
@@ -171,6 +172,11 @@ def unknown_courts(catalog: Catalog, question: str) -> list[str]:
                 near = _suggest(name, sorted({r.cour_appel for r in index.rows}))
                 hint = f" Orthographes proches : {', '.join(near)}." if near else ""
                 out.append(f"La cour d'appel {de(name)} ne figure pas dans le tableau de l'article D. 15-4-4.{hint}")
+        elif m.group("kind").lower().startswith("p"):
+            if key not in index.by_seat and key not in index.by_tribunal:
+                near = _suggest(name, sorted({r.siege for r in index.rows}))
+                hint = f" Sièges proches : {', '.join(near)}." if near else ""
+                out.append(f"Le pôle de l'instruction {de(name)} ne figure pas dans le tableau de l'article D. 15-4-4.{hint}")
         elif key not in index.by_tribunal and key not in index.by_seat:
             near = _suggest(name, sorted({t for r in index.rows for t in r.tribunaux}))
             hint = f" Orthographes proches : {', '.join(near)}." if near else ""
