@@ -387,7 +387,7 @@ def test_a_figure_a_circulaire_does_not_give_is_refused(question: str, assistant
 
 
 def test_a_figure_a_text_gives_is_answered(assistant: Assistant) -> None:
-    seuil = assistant.ask("À partir de quel seuil de peine peut-on entendre un témoin sous X ?")
+    seuil = assistant.ask("Audition d'un témoin sous X, identité cachée au dossier : à partir de quel seuil de peine ?")
     assert not seuil.refused and "trois ans" in seuil.answer
 
 
