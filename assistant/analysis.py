@@ -25,7 +25,9 @@ from assistant.references import find_references
 from assistant.text import fold
 from assistant.vocabulary import OutOfScopeTopic, vocabulary
 
-AnswerKind = Literal["text", "status", "list", "definition", "competence", "duration", "authority", "conditions", "possibility", "rule"]
+AnswerKind = Literal[
+    "text", "status", "list", "penalty", "definition", "competence", "duration", "authority", "conditions", "possibility", "rule"
+]
 Role = Literal["subject", "named", "qualifier"]
 
 # Words before an article number that make it context rather than the subject of the question.

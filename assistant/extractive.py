@@ -50,6 +50,7 @@ CONTINUATION_RE = re.compile(
     re.I,
 )
 ITEM_RE = re.compile(r"^(?:\d+°|[a-z]\)|[-–•]) ")
+NUMBERED_ITEM_RE = re.compile(r"^\d+° ")  # an item of a code's enumeration (« 10° Crimes en matière de fausse monnaie… »)
 ITEMS_BUDGET = 600  # characters of enumeration items quoted after their chapeau
 NOTE_FACTOR = 0.9  # a circulaire's footnote can answer (a platform's name, a service) but the body comes first
 OWN_REGIME_BONUS = 1.3  # the article's own text names the regime (706-88-1 « terroriste »), not only a list it cites
@@ -139,6 +140,12 @@ class ExtractiveGenerator:
             chosen = [Passage(unit, chapeau, lead.score, lead.rank, -1), Passage(unit, items, lead.score, lead.rank, 0, list_items=True)]
             if lead.quote != chapeau and lead.quote not in items:
                 chosen.append(lead)
+            else:
+                # The item the question names (« fausse monnaie », « vols »), when the budget left it out of the first items.
+                named = [ps for ps in scored if ps.unit is unit and unit.kind == "code" and NUMBERED_ITEM_RE.match(ps.quote) and ps.score > 0]
+                best = max(named, key=lambda ps: (ps.score, -ps.order)) if named else None
+                if best is not None and best.quote not in items:  # the chapeau and that item (the first items do not answer)
+                    chosen = [chosen[0], best]
         else:
             chosen += self._covering(lead, [ps for ps in scored if ps.unit is unit and ps is not lead and ps.score >= SAME_UNIT_RATIO * lead.score], q_terms)
         chosen += self._other_units(a, lead, chosen, scored)

@@ -82,8 +82,12 @@ POSSIBILITY_S = re.compile(r"\b(peut|peuvent|ne peut|ne peuvent|est interdit|son
 DEFINITION_S = re.compile(
     r"\b(est une?|sont des|constitue|constituent|désigne|on entend par|a pour objet|ont pour objet|est chargée?|consiste)\b", re.I
 )
-KIND_SENTENCE = {"definition": DEFINITION_S, "duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S, "possibility": POSSIBILITY_S}
-KIND_BONUS = {"definition": 1.3, "duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15}
+PENALTY_S = re.compile(r"\b(?:est|sont) punie?s? d|\bpunie?s? de\b|\bd'amende\b", re.I)
+KIND_SENTENCE = {
+    "definition": DEFINITION_S, "duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S,
+    "possibility": POSSIBILITY_S, "penalty": PENALTY_S,
+}
+KIND_BONUS = {"definition": 1.3, "duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15, "penalty": 2.0}
 ACT_BONUS = 1.3
 CHAPEAU_FACTOR = 0.8
 POLARITY_BONUS = 1.4

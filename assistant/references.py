@@ -69,6 +69,16 @@ def _text_name(raw: str) -> str | None:
     return " ".join(name.split()[:6])
 
 
+_CODE_NAME = re.compile(r"\b(?:du|de la|de l['’])\s+(code\s+[\w'’ -]{2,80})", re.I)
+
+
+def _last_code_named(text: str) -> str | None:
+    """The last code a text names before a « même code » (« … défini au livre II du code pénal ; … »)."""
+    names = [_text_name(m.group(1)) for m in _CODE_NAME.finditer(text)]
+    known = [n for n in names if n is not None]
+    return known[-1] if known else None
+
+
 def find_references(text: str) -> list[Reference]:
     """Every article reference of ``text``, in order, with the code it belongs to."""
     text = text.replace("\u2011", "-").replace("\u2013", "-")
@@ -86,7 +96,8 @@ def find_references(text: str) -> list[Reference]:
         named = _TEXT_NAME.match(text, after)
         code = _text_name(named.group("name")) if named else None
         if named is None and _SAME_TEXT.match(text, after):
-            code = last_named  # « l'article 421-2-1 du même code », after « 421-1 du code pénal »
+            # « l'article 421-2-1 du même code », after « 421-1 du code pénal » or « … du livre II du code pénal »
+            code = last_named or _last_code_named(text[: m.start()])  # none named before: the passage's own code
         if re.match(r"\s*(?:CPP\b|du code de procédure pénale)", text[matches[j].end():], re.I):
             code = None
         if code is None and named is None:

@@ -410,6 +410,21 @@ def test_a_penalty_livre_iv_sets_is_answered_in_everyday_words(assistant: Assist
     assert not answer.refused and _first_source(answer).article == "706-84" and "cinq ans" in answer.answer
 
 
+def test_a_penalty_question_leads_with_the_sentence_that_sets_it(assistant: Assistant) -> None:
+    answer = assistant.ask("Qu'encourt une personne qui refuse le prélèvement biologique destiné au FNAEG ?")
+    assert analyze("Qu'encourt une personne qui refuse le prélèvement ?").kind == "penalty"
+    assert _first_source(answer).article == "706-56" and "puni" in answer.answer.split("\n")[0]
+    assert "un an d'emprisonnement" in answer.answer
+
+
+def test_the_list_item_the_question_names_is_quoted_with_its_chapeau(assistant: Assistant) -> None:
+    answer = assistant.ask("Le vol simple fait-il partie des infractions listées à l'article 706-55 (FNAEG) ?")
+    assert "3° Les crimes et délits de vols" in answer.answer
+    # Not fired: an item already quoted among the first ones is not quoted twice, and nothing else is added.
+    first = assistant.ask("Le crime de génocide commis à l'étranger peut-il être poursuivi en France ?")
+    assert first.answer.count("1° Le crime de génocide") == 1 and "3° Les crimes et les délits de guerre" not in first.answer
+
+
 def test_a_missing_article_is_refused_not_computed_around(assistant: Assistant) -> None:
     answer = assistant.ask("Quelles règles de compétence fixe l'article 628-15 du code de procédure pénale ?")
     assert answer.refused and not answer.tool_calls and "628-15" in answer.answer
@@ -455,6 +470,9 @@ def test_another_codes_articles_keep_their_code_and_number() -> None:
     ("les articles 421-1 et 421-2 du code pénal ou l'article 421-2-1 du même code",
      [("421-1", "code pénal"), ("421-2", "code pénal"), ("421-2-1", "code pénal")]),
     ("l'article 706-73 et l'article 706-74 du même code", [("706-73", None), ("706-74", None)]),
+    # … and a code named without a number earlier in the passage is the « même code » (689-11, 1° and 3°).
+    ("le crime de génocide défini au livre II du code pénal ; 3° Les crimes de guerre définis aux articles 461-1 à 461-31 du même code",
+     [("461-1", "code pénal"), ("461-31", "code pénal")]),
     # The same number named again without its text is the same article.
     ("de l'article 122-1 du code pénal ; elle statue sur l'application du même article 122-1",
      [("122-1", "code pénal"), ("122-1", "code pénal")]),

@@ -161,7 +161,7 @@ def rule_for(question: str, own: str = "") -> DelaiRule | None:
 def _route_delai(question: str, folded: str, analysis: QuestionAnalysis) -> ToolCall | None:
     """A dated deadline: a question that gives the date a délai runs from (« Entre quelles dates… ? », « peut-elle
     encore saisir la CIVI ? »), never one that asks who, which court, or the text of an article."""
-    if analysis.kind in ("text", "status", "list", "definition", "competence", "authority"):
+    if analysis.kind in ("text", "status", "list", "penalty", "definition", "competence", "authority"):
         return None
     rule = _best_rule(folded)
     if rule is None or not rule.needs_start:
