@@ -25,6 +25,8 @@ FOLLOW_UP_RE = re.compile(
     re.I,
 )
 _ASKING = re.compile(r"\b(qui|quand|ou|pourquoi|lequel|laquelle|lesquels|lesquelles)\b|\b\w+ t (il|elle|on|ils|elles)\b|\b\w+ (il|elle|on)$")
+_CONSENT_CONCEPTS = ("consentement", "accord")
+_REFUSES = re.compile(r"\b(refuse\w*|s oppose\w*|n est pas d accord|ne veut pas)\b")
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
 _QUESTION_WORDS = re.compile(r"\b(quel(le)?s?|quoi|comment|combien|est ce que|est il|peut on|peut il|au maximum|maximale?|minimale?)\b")
 
@@ -95,6 +97,11 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
     if my_stages and not my_stages & their_stages:
         replaced += [voc.stages[s] for s in their_stages]  # « Et pendant l'information ? » replaces the stage
     replaced += [voc.polarity[c] for c, affirmed in mine.polarity.items() if theirs.polarity.get(c) == (not affirmed)]
+    refused = [c for c in _CONSENT_CONCEPTS if theirs.polarity.get(c) is True and not mine.polarity and _REFUSES.search(fold(own))]
+    if refused:
+        # « Et si elle refuse ? » after a question on a person who consents: the same question, without consent.
+        replaced += [voc.polarity[c] for c in refused]
+        own = f"{own} (ne consent pas)"
     if replaced:
         previous = _without(previous, replaced)
     return f"{previous.rstrip(' ?')} — {own} ? ({own})"

@@ -216,6 +216,16 @@ def test_a_follow_up_asking_the_same_kind_about_something_new_keeps_only_the_con
     assert "combien" in fold(contextualize("Et pour le terrorisme ?", gav))
 
 
+def test_a_follow_up_that_refuses_after_a_consent_asks_without_consent(assistant: Assistant) -> None:
+    previous = _history("Extradition hors UE : la personne dit au PG qu'elle est d'accord. Elle passe devant la chambre de l'instruction quand ?")
+    answer = assistant.ask("Et si elle refuse ?", previous)
+    assert analyze(answer.standalone_question).polarity == {"consentement": False}
+    assert _first_source(answer).article == "696-15", answer.answer[:200]
+    # Not fired: « refuse » with no consent asked before changes nothing.
+    other = _history("Qui délivre l'habilitation des agents infiltrés ?")
+    assert "consent" not in contextualize("Et s'il refuse ?", other)
+
+
 def _history(question: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": question}, {"role": "assistant", "content": "(réponse)"}]
 
