@@ -217,7 +217,7 @@ def test_a_follow_up_asking_the_same_kind_about_something_new_keeps_only_the_con
 
 
 def test_a_follow_up_that_refuses_after_a_consent_asks_without_consent(assistant: Assistant) -> None:
-    previous = _history("Extradition hors UE : la personne dit au PG qu'elle est d'accord. Elle passe devant la chambre de l'instruction quand ?")
+    previous = _history("Si la personne réclamée consent à son extradition, dans quel délai comparaît-elle devant la chambre de l'instruction ?")
     answer = assistant.ask("Et si elle refuse ?", previous)
     assert analyze(answer.standalone_question).polarity == {"consentement": False}
     assert _first_source(answer).article == "696-15", answer.answer[:200]
