@@ -124,6 +124,8 @@ class ExtractiveGenerator:
         if not scored:
             return []
         pinned = {h.unit.unit_id for h in candidates if h.pinned}
+        if not pinned and candidates and candidates[0].unit.article in a.named:
+            pinned = {candidates[0].unit.unit_id}  # the article the user named, and the ranker put first, answers
         leads = [ps for ps in scored if ps.unit.unit_id in pinned] or scored  # a named subject article answers
         lead = max(leads, key=lambda ps: (ps.score, -ps.rank, -ps.order))
         best_first = max((ps for ps in leads if ps.rank == leads[0].rank), key=lambda ps: (ps.score, -ps.order))
