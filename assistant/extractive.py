@@ -65,6 +65,7 @@ SAME_UNIT_PASSAGES = 3  # other sentences of the answering unit (the facts a mag
 SAME_UNIT_RATIO = 0.15  # … when they score at least this share of the answering sentence
 MAX_WHOLE_ARTICLE_CHARS = 1600
 NOVELTY_WEIGHT = 0.1  # idf of a question word not yet quoted, against the sentence's score relative to the Réponse's
+NEXT_SENTENCE_CHARS = 300  # the sentence after the Réponse is quoted when it is this short (a complement, not a new rule)
 SHORT_UNIT_CHARS = 450  # an answering article this short is quoted whole: a partial quote would hide conditions
 PAGE_BREAK_MARK = " […] "
 NOTICE = "_Extraits cités mot pour mot ; vérifiez le texte intégral avant toute décision._"
@@ -149,7 +150,14 @@ class ExtractiveGenerator:
                 if best is not None and best.quote not in items:  # the chapeau and that item (the first items do not answer)
                     chosen = [chosen[0], best]
         else:
-            chosen += self._covering(lead, [ps for ps in scored if ps.unit is unit and ps is not lead and ps.score >= SAME_UNIT_RATIO * lead.score], q_terms)
+            # The sentence right after the Réponse completes it more often than any other (« Elle est adressée… au
+            # procureur », « Si la procédure fait l'objet d'une information, … l'avis favorable du juge d'instruction »).
+            following = next((ps for ps in scored if ps.unit is unit and ps.order == lead.order + 1 and not ITEM_RE.match(ps.quote)
+                              and len(ps.quote) <= NEXT_SENTENCE_CHARS and ps.order < len(self._sentences(unit))), None)
+            if following is not None:
+                chosen.append(following)
+            rest = [ps for ps in scored if ps.unit is unit and ps is not lead and ps is not following and ps.score >= SAME_UNIT_RATIO * lead.score]
+            chosen += self._covering(lead, rest, q_terms)[: SAME_UNIT_PASSAGES - len(chosen) + 1]
         chosen += self._other_units(a, lead, chosen, scored)
         if chosen[0] is lead:
             quote = self._with_antecedent(lead.unit, lead.quote)

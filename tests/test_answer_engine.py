@@ -427,6 +427,20 @@ def test_a_penalty_question_leads_with_the_sentence_that_sets_it(assistant: Assi
     assert "un an d'emprisonnement" in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "article", "complement"),
+    [
+        ("Le parquet antiterroriste peut-il communiquer des pièces d'une procédure aux services de renseignement ?",
+         "706-25-2", "avis favorable du juge d'instruction"),
+        ("À qui adresser une requête en relèvement d'une interdiction ?", "703", "Elle est adressée, selon le cas"),
+    ],
+)
+def test_the_sentence_after_the_reponse_completes_it(question: str, article: str, complement: str, assistant: Assistant) -> None:
+    """The condition or the addressee often sits in the sentence right after the one that answers."""
+    answer = assistant.ask(question)
+    assert _first_source(answer).article == article and complement in answer.answer, answer.answer[:400]
+
+
 def test_the_list_item_the_question_names_is_quoted_with_its_chapeau(assistant: Assistant) -> None:
     answer = assistant.ask("Le vol simple fait-il partie des infractions listées à l'article 706-55 (FNAEG) ?")
     assert "3° Les crimes et délits de vols" in answer.answer
