@@ -61,6 +61,7 @@ class ArticleMention:
     number: str  # normalized CPP number, or as printed for another code
     role: Role
     code: str | None = None  # None: the CPP
+    asked: bool = False  # its content is what the question asks (« que prévoit l'article 145-1 … ? »)
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,12 @@ def _article_roles(question: str, kind: AnswerKind, has_act: bool) -> tuple[Arti
             role = "qualifier"  # (without an act asked about, the named article may well be the answer)
         else:
             role = "named"
-        if all(a.number != ref.number for a in out):
-            out.append(ArticleMention(ref.number, role, ref.code))
+        mention = ArticleMention(ref.number, role, ref.code, asked=role == "subject" and bool(_SUBJECT_BEFORE.search(before)))
+        same = next((i for i, a in enumerate(out) if a.number == ref.number), None)
+        if same is None:
+            out.append(mention)
+        elif mention.asked:
+            out[same] = mention  # named first as context, then asked about (« … que prévoit l'article 145-1 ? »)
     return tuple(out)
 
 

@@ -343,7 +343,9 @@ def ground(
         return
     subjects = [*a.subjects, *a.named]
     missing = missing_articles(a, catalog)
-    if subjects and len(missing) == len(subjects) and _about_named_articles(a):
+    asked_missing = [m.number for m in a.articles if m.asked and m.number in missing]
+    if (subjects and len(missing) == len(subjects) and _about_named_articles(a)) or asked_missing:
+        # (« L'article 706-24-3 déroge à l'article 145-1 : que prévoit l'article 145-1… ? » asks the missing one)
         p.refusal = missing_articles_message(missing)
         return
     if missing:

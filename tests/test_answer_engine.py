@@ -449,6 +449,15 @@ def test_the_list_item_the_question_names_is_quoted_with_its_chapeau(assistant: 
     assert first.answer.count("1° Le crime de génocide") == 1 and "3° Les crimes et les délits de guerre" not in first.answer
 
 
+def test_an_article_asked_about_that_the_corpus_lacks_is_refused_even_beside_one_it_holds(assistant: Assistant) -> None:
+    answer = assistant.ask("L'article 706-24-3 déroge à l'article 145-1 : que prévoit exactement l'article 145-1 pour la "
+                           "durée initiale de la détention provisoire ?")
+    assert answer.refused and "L'article 145-1 ne figure pas dans le corpus" in answer.answer
+    # Not fired: the missing article only named as what the present one derogates from is a notice, not a refusal.
+    kept = assistant.ask("L'article 706-24-3 déroge à l'article 145-1 : quelle durée de détention provisoire prévoit-il ?")
+    assert not kept.refused and _first_source(kept).article == "706-24-3"
+
+
 def test_a_missing_article_is_refused_not_computed_around(assistant: Assistant) -> None:
     answer = assistant.ask("Quelles règles de compétence fixe l'article 628-15 du code de procédure pénale ?")
     assert answer.refused and not answer.tool_calls and "628-15" in answer.answer
