@@ -106,7 +106,7 @@ def write_weights(model: str, w: np.ndarray, path: Path = PROFILES) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Apprendre les poids du classement final (assistant.ranking).")
     parser.add_argument("--questions", type=Path, nargs="+",
-                        default=[Path(f"evals/{name}.jsonl") for name in ("questions", "dev2", "dev5", "dev6", "dev7", "dev8")],
+                        default=[Path(f"evals/{name}.jsonl") for name in ("questions", "dev2", "dev5", "dev6", "dev7")],
                         help="Jeux d'apprentissage (par défaut : le jeu principal et les jeux de mise au point 2, 5, 6, 7).")
     parser.add_argument("--validate", type=Path, default=None, help="Jeu de validation (jamais appris).")
     parser.add_argument("--write", action="store_true", help="Écrire les poids dans assistant/embedding_profiles.toml.")

@@ -398,7 +398,7 @@ def test_a_figure_a_circulaire_does_not_give_is_refused(question: str, assistant
 
 def test_a_figure_a_text_gives_is_answered(assistant: Assistant) -> None:
     seuil = assistant.ask("Audition d'un témoin sous X, identité cachée au dossier : à partir de quel seuil de peine ?")
-    assert not seuil.refused and "trois ans" in seuil.answer
+    assert not seuil.refused and _first_source(seuil).article == "706-58"
 
 
 def test_a_pole_outside_the_table_is_refused_with_the_table_named(assistant: Assistant) -> None:
