@@ -89,6 +89,11 @@ class QuestionAnalysis:
         return [a.number for a in self.articles if a.role == "named" and a.code is None]
 
     @property
+    def pointed_at(self) -> list[str]:
+        """CPP articles the question points at, as its subject or as a hint (the corpus must hold them)."""
+        return [*self.subjects, *self.named]
+
+    @property
     def qualifiers(self) -> list[str]:
         """CPP articles named as context (« infraction de l'article 706-73 »): the answer is the article governing the act for them."""
         return [a.number for a in self.articles if a.role == "qualifier" and a.code is None]
@@ -136,16 +141,17 @@ def _article_roles(question: str, kind: AnswerKind, has_act: bool) -> tuple[Arti
     for ref in find_references(question):
         before = fold(question[max(0, ref.start - 80) : ref.start])
         after = fold(question[ref.end : ref.end + 40])
+        asked = bool(_SUBJECT_BEFORE.search(before))
         if ref.code is not None:
             role: Role = "qualifier"
-        elif (kind in ("text", "status", "list") or _SUBJECT_BEFORE.search(before) or _SUBJECT_AFTER.match(after)
+        elif (kind in ("text", "status", "list") or asked or _SUBJECT_AFTER.match(after)
               or _AT_START.match(fold(question[: ref.start])) or _SUBJECT_CLAUSE.search(question[: ref.start])):
             role = "subject"
         elif (_QUALIFIER_BEFORE.search(before) or _offence_in_parenthesis(question, ref.start)) and has_act:
             role = "qualifier"  # (without an act asked about, the named article may well be the answer)
         else:
             role = "named"
-        mention = ArticleMention(ref.number, role, ref.code, asked=role == "subject" and bool(_SUBJECT_BEFORE.search(before)))
+        mention = ArticleMention(ref.number, role, ref.code, asked=asked and role == "subject")
         same = next((i for i, a in enumerate(out) if a.number == ref.number), None)
         if same is None:
             out.append(mention)

@@ -72,7 +72,7 @@ class Assistant:
             # and weigh in the ranking (what it asks anew).
             own = analyze(question)
             p.analysis = replace(p.analysis, follow_up=question)
-            if asks_its_own_question(question):
+            if asks_its_own_question(question, own):
                 # « Et combien d'assesseurs ? » after « quelle juridiction juge… ? »: the kind of answer is the one the
                 # follow-up asks (no competence tool, no competence sentence), not the previous question's.
                 p.analysis = replace(p.analysis, kind=own.kind)

@@ -110,12 +110,14 @@ class ExtractiveGenerator:
         q_terms = sorted(set(tokenize(expand_abbreviations(question))))
         top = candidates[0].score if candidates else 1.0
         scored: list[Passage] = []
+        body_sentences: dict[str, int] = {}  # per unit: its sentences come first in ``order``, its footnotes after
         for rank, hit in enumerate(candidates):
             prior = (max(hit.score, 1e-9) / top) ** PRIOR_EXPONENT if top > 0 else 1.0
             if hit.pinned:
                 prior = max(prior, 1.0)
             own_regime = bool(a.regimes) and any(vocabulary().regimes[r].search(fold(hit.unit.text)) for r in a.regimes)
             sentences = self._sentences(hit.unit)
+            body_sentences[hit.unit.unit_id] = len(sentences)
             notes = self._note_sentences(hit.unit)
             for order, sentence in enumerate(sentences + notes):
                 s = sentence_score(sentence, q_terms, a, self.idf) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
@@ -145,15 +147,15 @@ class ExtractiveGenerator:
                 chosen.append(lead)
             else:
                 # The item the question names (« fausse monnaie », « vols »), when the budget left it out of the first items.
-                named = [ps for ps in scored if ps.unit is unit and unit.kind == "code" and NUMBERED_ITEM_RE.match(ps.quote) and ps.score > 0]
-                best = max(named, key=lambda ps: (ps.score, -ps.order)) if named else None
+                asked_items = [ps for ps in scored if ps.unit is unit and unit.kind == "code" and NUMBERED_ITEM_RE.match(ps.quote) and ps.score > 0]
+                best = max(asked_items, key=lambda ps: (ps.score, -ps.order)) if asked_items else None
                 if best is not None and best.quote not in items:  # the chapeau and that item (the first items do not answer)
                     chosen = [chosen[0], best]
         else:
             # The sentence right after the Réponse completes it more often than any other (« Elle est adressée… au
             # procureur », « Si la procédure fait l'objet d'une information, … l'avis favorable du juge d'instruction »).
             following = next((ps for ps in scored if ps.unit is unit and ps.order == lead.order + 1 and not ITEM_RE.match(ps.quote)
-                              and len(ps.quote) <= NEXT_SENTENCE_CHARS and ps.order < len(self._sentences(unit))), None)
+                              and len(ps.quote) <= NEXT_SENTENCE_CHARS and ps.order < body_sentences[unit.unit_id]), None)
             if following is not None:
                 chosen.append(following)
             rest = [ps for ps in scored if ps.unit is unit and ps is not lead and ps is not following and ps.score >= SAME_UNIT_RATIO * lead.score]

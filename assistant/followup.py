@@ -27,6 +27,7 @@ FOLLOW_UP_RE = re.compile(
 _ASKING = re.compile(r"\b(qui|quand|ou|pourquoi|lequel|laquelle|lesquels|lesquelles)\b|\b\w+ t (il|elle|on|ils|elles)\b|\b\w+ (il|elle|on)$")
 _CONSENT_CONCEPTS = ("consentement", "accord")
 _REFUSES = re.compile(r"\b(refuse\w*|s oppose\w*|n est pas d accord|ne veut pas)\b")
+NEW_SUBJECT_WORDS = 2  # content words of its own that make a follow-up asking the same kind of answer a new question
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
 _QUESTION_WORDS = re.compile(r"\b(quel(le)?s?|quoi|comment|combien|est ce que|est il|peut on|peut il|au maximum|maximale?|minimale?)\b")
 
@@ -37,14 +38,12 @@ def is_follow_up(question: str, history: list[dict[str, str]]) -> bool:
     return bool(FOLLOW_UP_RE.match(question)) or len(content_terms(question)) <= 2
 
 
-NEW_SUBJECT_WORDS = 2  # content words of its own that make a follow-up asking the same kind of answer a new question
-
-
-def asks_its_own_question(question: str) -> bool:
+def asks_its_own_question(question: str, own: QuestionAnalysis) -> bool:
     """A follow-up that asks something itself (« Et combien d'assesseurs ? », « Et qui statue ? »), not only names a
-    new regime, act or place for the previous question (« Et pour le terrorisme ? », « Et le TJ de Dax ? »)."""
-    own = fold(FOLLOW_UP_RE.sub("", question))
-    return analyze(own).kind != "rule" or bool(_QUESTION_WORDS.search(own) or _ASKING.search(own))
+    new regime, act or place for the previous question (« Et pour le terrorisme ? », « Et le TJ de Dax ? »).
+    ``own``: the analysis of the follow-up's own words."""
+    words = fold(FOLLOW_UP_RE.sub("", question))
+    return own.kind != "rule" or bool(_QUESTION_WORDS.search(words) or _ASKING.search(words))
 
 
 def changes_subject(mine: QuestionAnalysis, previous: QuestionAnalysis) -> bool:
@@ -69,7 +68,7 @@ def context_of(previous: str) -> str:
              for table in (voc.acts, voc.regimes, voc.stages) for pattern in table.values() for m in pattern.finditer(folded)]
     if named:
         return " ".join(dict.fromkeys(named))
-    for _kind, pattern in vocabulary().kinds:
+    for _kind, pattern in voc.kinds:
         folded = pattern.sub(" ", folded)
     folded = _QUESTION_WORDS.sub(" ", folded)
     return re.sub(r"\s+", " ", folded).strip()

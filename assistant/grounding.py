@@ -341,7 +341,7 @@ def ground(
         p.refusal = " ".join(unknown) + " " + FOREIGN_COURT
         p.hits = []
         return
-    subjects = [*a.subjects, *a.named]
+    subjects = a.pointed_at
     missing = missing_articles(a, catalog)
     asked_missing = [m.number for m in a.articles if m.asked and m.number in missing]
     if (subjects and len(missing) == len(subjects) and _about_named_articles(a)) or asked_missing:
@@ -395,7 +395,7 @@ def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[st
 
 def missing_articles(a: QuestionAnalysis, catalog: Catalog) -> list[str]:
     """The CPP articles the question is about that the corpus does not hold (no tool computes around them)."""
-    return [r for r in (*a.subjects, *a.named) if not catalog.units_for_article(r)]
+    return [r for r in a.pointed_at if not catalog.units_for_article(r)]
 
 
 def status_notices(articles: list[str], catalog: Catalog) -> list[str]:

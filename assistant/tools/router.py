@@ -117,24 +117,28 @@ def _route_pole(folded: str, catalog: Catalog) -> ToolCall | None:
     return None
 
 
-def _rule_matches(rule: DelaiRule, folded: str, partial: bool = False) -> tuple[int, int]:
-    """(keyword groups matched, keywords matched); (0, 0) when a group, or a negative « ! » group, fails (unless
-    ``partial``: then the keywords found are counted all the same)."""
+def _rule_matches(rule: DelaiRule, folded: str) -> tuple[int, int]:
+    """(keyword groups matched, keywords matched); (0, 0) when a group, or a negative « ! » group, fails."""
     if not rule.keywords:
         return (0, 0)
     groups = hits = 0
     for group in rule.keywords:
         negatives = [k[1:] for k in group if k.startswith("!")]
         positives = [k for k in group if not k.startswith("!")]
-        if any(_contains(folded, k) for k in negatives) and not partial:
+        if any(_contains(folded, k) for k in negatives):
             return (0, 0)
         if positives:
             matched = sum(_contains(folded, k) for k in positives)
-            if not matched and not partial:
+            if not matched:
                 return (0, 0)
             groups += 1
             hits += matched
     return (groups, hits)
+
+
+def _keywords_found(rule: DelaiRule, folded: str) -> int:
+    """How many of the rule's (positive) keywords a text holds, whichever group they belong to."""
+    return sum(_contains(folded, k) for group in rule.keywords for k in group if not k.startswith("!")) if folded else 0
 
 
 def _best_rule(folded: str, own: str = "") -> DelaiRule | None:
@@ -142,8 +146,7 @@ def _best_rule(folded: str, own: str = "") -> DelaiRule | None:
     (folded), whose keywords count first: « Et s'il consent, la chambre statue en combien de temps ? » after a
     question on the presentation to the procureur général asks the chambre's délai, not the presentation's again."""
     scored = [
-        (((m := _rule_matches(r, folded))[0], _rule_matches(r, own, partial=True)[1] if own else 0, m[1]), r)
-        for r in load_delai_rules().values()
+        (((m := _rule_matches(r, folded))[0], _keywords_found(r, own), m[1]), r) for r in load_delai_rules().values()
     ]
     scored.sort(key=lambda t: t[0], reverse=True)
     scored = [(s, r) for s, r in scored if s[0] > 0]
