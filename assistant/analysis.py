@@ -56,6 +56,19 @@ _SUBJECT_AFTER = re.compile(
 )
 
 
+# « la durée de l'enquête préliminaire prévue à l'article 75-3 », « la libération conditionnelle de l'article 729 »:
+# the rule the article sets is what is asked — unless the words name offences (« les délits prévus à l'article… »).
+_RULE_OF_ARTICLE = re.compile(r"(?:\b(?:prevue?s?|fixee?s?|definie?s?|organisee?s?|regie?s?) (?:a|par)|\bde)(?: l| les)?(?: articles?| art)? ?$")
+_OFFENCE_WORDS = re.compile(
+    r"\b(?:infractions?|crimes?|delits?|faits|contraventions?|escroquer\w*|vols?|viols?|meurtres?|assassinats?|trafics?|"
+    r"blanchiment|corruption|fraudes?|recel|homicides?|violences?|agressions?|atteintes?)\b"
+)
+
+# … nor when the rule only frames the act (« en dehors des heures prévues à l'article 59 », « dans les conditions
+# prévues à l'article 706-95-12 »).
+_FRAME_OF_RULE = re.compile(r"\b(?:en dehors|hors|au dela|dans les (?:conditions|formes|cas|limites)|selon les (?:modalites|formes)|sous reserve|conformement)\b")
+
+
 @dataclass(frozen=True)
 class ArticleMention:
     number: str  # normalized CPP number, or as printed for another code
@@ -131,7 +144,15 @@ def _offence_in_parenthesis(question: str, start: int) -> bool:
     return any(p.search(fold(expand_abbreviations(clause))) for p in vocabulary().regimes.values())
 
 
-def _article_roles(question: str, kind: AnswerKind, has_act: bool) -> tuple[ArticleMention, ...]:
+def _rule_asked(before: str) -> bool:
+    """The words before the article make its rule what is asked (« l'entretien avec l'avocat prévu à l'article 63-4 »)."""
+    if not _RULE_OF_ARTICLE.search(before):
+        return False
+    words = " ".join(before.split()[-8:])
+    return not _OFFENCE_WORDS.search(words) and not _FRAME_OF_RULE.search(words)
+
+
+def _article_roles(question: str, kind: AnswerKind, has_act: bool, has_regime: bool = False) -> tuple[ArticleMention, ...]:
     """Each article named and its role: the *subject* when the question asks about that article (its text, status or
     list, « que prévoit l'article X », « L'article X permet-il… ? »); a *qualifier* when it only names the offences or
     the procedure the question is set in (« pour une infraction visée à l'article 706-73 », « TSE autorisée au titre
@@ -151,7 +172,10 @@ def _article_roles(question: str, kind: AnswerKind, has_act: bool) -> tuple[Arti
             role = "qualifier"  # (without an act asked about, the named article may well be the answer)
         else:
             role = "named"
-        mention = ArticleMention(ref.number, role, ref.code, asked=asked and role == "subject")
+        # Without a special regime (which Livre IV may set apart from the general rule), the rule of an article named
+        # for what is asked is asked too: if the corpus lacks the article, the question is outside it.
+        asked = (asked and role == "subject") or (ref.code is None and not has_regime and _rule_asked(before))
+        mention = ArticleMention(ref.number, role, ref.code, asked=asked)
         same = next((i for i, a in enumerate(out) if a.number == ref.number), None)
         if same is None:
             out.append(mention)
@@ -183,7 +207,7 @@ def analyze(question: str) -> QuestionAnalysis:
             polarity[name] = state
             if state is False:
                 negated.append(name)
-    articles = _article_roles(question, kind, bool(acts))
+    articles = _article_roles(question, kind, bool(acts), bool(regimes))
     topic = None
     for t in voc.out_of_scope:
         if t.pattern.search(folded) and (t.scope == "other-law" or not regimes):

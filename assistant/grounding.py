@@ -20,7 +20,7 @@ from assistant.catalog import Catalog
 from assistant.french import concept_groups, content_terms, tokenize
 from assistant.models import Citation, Unit
 from assistant.ranking import DURATION_RE
-from assistant.references import find_references
+from assistant.references import KNOWN_CODES, find_references
 from assistant.retrieval import Hit
 from assistant.text import MONTHS_PATTERN, fold, split_sentences
 from assistant.tools import POLE_INSTRUCTION
@@ -35,10 +35,13 @@ MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked abou
 TOPIC_ANSWERED_COVERAGE = 0.6  # … for an out-of-scope topic that the first passage answers (penalties: dev sets 3/3 answered, 0 refusals lost)
 # Another code asked for the answer (« que prévoit le code pénal… », « quelle peine le code pénal prévoit-il »), not
 # only named as the source of an offence or a notion (« au titre de l'article 414-3 du code civil »).
-_OTHER_CODE = r"code (?:penal|civil|du travail|de la route)"
+_OTHER_CODE = "(?:" + "|".join(re.escape(fold(c)) for c in sorted(KNOWN_CODES, key=len, reverse=True)) + ")"
 _OTHER_CODE_ASKED = re.compile(
     rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|dans) (?:le |l )?{_OTHER_CODE}\b|\b{_OTHER_CODE} (?:prevoit|dispose|punit|sanctionne|fixe|dit)\b"
 )
+# The question asks what another code says (« … selon le code des procédures civiles d'exécution ? »): whatever the
+# CPP article it starts from, the answer is in that code, which the corpus does not hold.
+_OTHER_CODE_SAYS = re.compile(rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|aux termes du) (?:le |l )?(?P<code>{_OTHER_CODE})\b")
 
 
 @dataclass
@@ -273,9 +276,10 @@ NO_SUPPORT = (
 
 
 def missing_articles_message(missing: list[str]) -> str:
-    names = ", ".join(missing)
-    verb = "ne figure pas" if len(missing) == 1 else "ne figurent pas"
-    return f"L'article {names} {verb} dans le corpus ({CORPUS_NAME}) : je ne peux pas en citer le texte."
+    if len(missing) == 1:
+        return f"L'article {missing[0]} ne figure pas dans le corpus ({CORPUS_NAME}) : je ne peux pas en citer le texte."
+    names = ", ".join(missing[:-1]) + " et " + missing[-1]
+    return f"Les articles {names} ne figurent pas dans le corpus ({CORPUS_NAME}) : je ne peux pas en citer le texte."
 
 
 def repealed_only_message(unit: Unit) -> str:
@@ -343,10 +347,10 @@ def ground(
         return
     subjects = a.pointed_at
     missing = missing_articles(a, catalog)
-    asked_missing = [m.number for m in a.articles if m.asked and m.number in missing]
+    asked_missing = [m.number for m in a.articles if m.asked and m.code is None and not catalog.units_for_article(m.number)]
     if (subjects and len(missing) == len(subjects) and _about_named_articles(a)) or asked_missing:
         # (« L'article 706-24-3 déroge à l'article 145-1 : que prévoit l'article 145-1… ? » asks the missing one)
-        p.refusal = missing_articles_message(missing)
+        p.refusal = missing_articles_message(list(dict.fromkeys([*missing, *asked_missing])))
         return
     if missing:
         p.notices.append(missing_articles_message(missing))
@@ -356,6 +360,11 @@ def ground(
     # Another branch of law refuses, unless the question is about an article of the corpus — but not when it asks
     # another code for the answer (« quelle peine le code pénal prévoit-il pour … l'article 706-73 »).
     asks_other_code = bool(_OTHER_CODE_ASKED.search(a.folded))
+    says = _OTHER_CODE_SAYS.search(a.folded)
+    if says is not None:
+        code = next(c for c in KNOWN_CODES if fold(c) == says.group("code"))
+        p.refusal = refusal_out_of_scope(f"du {code}")
+        return
     topic = a.out_of_scope
     if (topic is not None and ((topic.scope == "other-law" and asks_other_code) or not present_subjects)
             and (asks_other_code or not _corpus_answers_topic(topic, p, idf))):

@@ -33,10 +33,13 @@ _TEXT_NAME = re.compile(
     re.I,
 )
 _CPP_NAMES = ("code de procédure pénale", "cpp")
-_KNOWN_CODES = (
+# A code's usual abbreviation after the number (« art. 222-23 CP », « art. 472 C. civ. »); « CPP » is not « CP ».
+_CODE_ABBREVIATION = re.compile(r"\s*,?\s*(?:du\s+)?(CP|C\.\s?pén|C\.\s?civ|C\.\s?com)(?![\w])", re.I)
+_CODE_ABBREVIATIONS = {"cp": "code pénal", "c.pén": "code pénal", "c.civ": "code civil", "c.com": "code de commerce"}
+KNOWN_CODES = (
     "code pénal", "code civil", "code minier", "code monétaire et financier", "code de la santé publique",
     "code de l'environnement", "code des douanes", "code de la sécurité intérieure", "code de la défense",
-    "code de justice militaire", "code de l'entrée et du séjour des étrangers et du droit d'asile", "code de commerce",
+    "code de justice militaire", "code de l'entrée et du séjour des étrangers et du droit d'asile", "code de commerce", "code des procédures civiles d'exécution",
     "code du travail", "code de la route", "code général des impôts", "code des transports",
     "code de l'organisation judiciaire", "code de la consommation", "code rural et de la pêche maritime",
     "code du patrimoine", "code électoral", "code de la propriété intellectuelle", "code de l'action sociale et des familles",
@@ -61,7 +64,7 @@ def _text_name(raw: str) -> str | None:
     low = name.lower()
     if low.startswith(_CPP_NAMES) or low in ("code", "présent code"):
         return None  # « l'article 999-1 du code » in a CPP passage: the CPP itself
-    for code in sorted(_KNOWN_CODES, key=len, reverse=True):
+    for code in sorted(KNOWN_CODES, key=len, reverse=True):
         if low.startswith(code):
             return code
     if low.startswith("code"):
@@ -100,6 +103,9 @@ def find_references(text: str) -> list[Reference]:
             code = last_named or _last_code_named(text[: m.start()])  # none named before: the passage's own code
         if re.match(r"\s*(?:CPP\b|du code de procédure pénale)", text[matches[j].end():], re.I):
             code = None
+        abbreviated = _CODE_ABBREVIATION.match(text, after)
+        if named is None and abbreviated:
+            code = _CODE_ABBREVIATIONS[abbreviated.group(1).replace(" ", "").lower()]  # « art. 222-23 CP »
         if code is None and named is None:
             # « l'application du même article 122-1 » after « l'article 122-1 du code pénal »: the same article.
             code = next((r.code for r in reversed(out) if r.code and r.number == re.sub(r"\s+", " ", raw).strip()), None)

@@ -458,6 +458,36 @@ def test_an_article_asked_about_that_the_corpus_lacks_is_refused_even_beside_one
     assert not kept.refused and _first_source(kept).article == "706-24-3"
 
 
+def test_the_rule_of_a_missing_article_asked_for_an_act_is_refused(assistant: Assistant) -> None:
+    """« … l'entretien avec l'avocat prévu à l'article 63-4 » asks the rule of 63-4, which Livre IV does not hold."""
+    answer = assistant.ask("Combien de temps peut durer l'entretien de la personne gardée à vue avec son avocat prévu à l'article 63-4 ?")
+    assert answer.refused and "L'article 63-4 ne figure pas dans le corpus" in answer.answer
+    # Not fired: an article that only frames the act (« en dehors des heures prévues à l'article 59 »), or a missing
+    # article named beside a special regime of Livre IV (which may set its own rule).
+    framed = assistant.ask("En crim org, une perquisition en dehors des heures prévues à l'article 59 peut-elle être autorisée en enquête préliminaire ?")
+    assert not framed.refused and _first_source(framed).article == "706-90"
+    regime = assistant.ask("La garde à vue de droit commun prévue à l'article 63 peut-elle être prolongée au-delà de 48 heures en matière de terrorisme ?")
+    assert not regime.refused and _first_source(regime).article == "706-88"
+
+
+def test_what_another_code_says_is_refused_with_that_code_named(assistant: Assistant) -> None:
+    answer = assistant.ask("L'article 706-103 renvoie aux procédures civiles d'exécution : dans quel délai la mesure conservatoire "
+                           "doit-elle être signifiée selon le code des procédures civiles d'exécution ?")
+    assert answer.refused
+    assert answer.answer.startswith("Cette question relève du code des procédures civiles d'exécution, qui ne figure pas dans le corpus")
+    # Not fired: another code named for the offences (« prévus dans le code de l'environnement ») is context.
+    kept = assistant.ask("Les délits prévus dans le code de l'environnement, dans une affaire complexe, peuvent-ils relever "
+                         "d'un pôle régional spécialisé en matière d'atteintes à l'environnement ?")
+    assert not kept.refused
+
+
+def test_a_civil_code_article_named_as_context_does_not_make_the_question_civil(assistant: Assistant) -> None:
+    answer = assistant.ask("Garde à vue d'une personne sous tutelle (art. 440 du code civil) : qui l'OPJ doit-il aviser ?")
+    assert not answer.refused and _first_source(answer).article == "706-112-1"
+    # Not fired: a question about the civil code's own matter stays refused.
+    assert assistant.ask("Que prévoit le code civil pour l'ouverture d'une curatelle renforcée ?").refused
+
+
 def test_a_missing_article_is_refused_not_computed_around(assistant: Assistant) -> None:
     answer = assistant.ask("Quelles règles de compétence fixe l'article 628-15 du code de procédure pénale ?")
     assert answer.refused and not answer.tool_calls and "628-15" in answer.answer
@@ -511,6 +541,10 @@ def test_another_codes_articles_keep_their_code_and_number() -> None:
      [("122-1", "code pénal"), ("122-1", "code pénal")]),
     # A paragraph inside the list does not cut the number from the text named after it.
     ("les consultations prévues aux articles 93, paragraphe 3, et 97 du statut", [("93", "statut")]),
+    # A code's usual abbreviation names it; « CPP » is not « CP ».
+    ("un viol au sens de l'art. 222-23 CP", [("222-23", "code pénal")]),
+    ("sous curatelle (art. 472 C. civ.)", [("472", "code civil")]),
+    ("l'article 706-73 CPP", [("706-73", None)]),
 ])
 def test_a_reference_to_the_same_text_or_with_a_paragraph_keeps_its_text(text: str, expected: list[tuple[str, str | None]]) -> None:
     assert [(r.number, r.code) for r in find_references(text)] == expected
