@@ -21,7 +21,7 @@ from assistant.french import concept_groups, content_terms, tokenize
 from assistant.models import Citation, Unit
 from assistant.ranking import DURATION_RE
 from assistant.references import KNOWN_CODES, find_references
-from assistant.retrieval import Hit
+from assistant.retrieval import POLE_TABLE_ARTICLE, Hit
 from assistant.text import MONTHS_PATTERN, fold, split_sentences
 from assistant.tools import POLE_INSTRUCTION
 from assistant.tools.poles import unknown_courts
@@ -222,6 +222,13 @@ _COUNT_ASKED = re.compile(
 )
 _AMOUNT_ASKED = re.compile(r"\bquel(le)?s? (quantite|montant|somme|taux|pourcentage)s?\b")  # (« quel seuil de peine » is a count)
 _AMOUNT_STATED = re.compile(r"\d[\d\s.,]*\s*(?:kg|kilo\w*|grammes?|tonnes?|euros?|€|%|pour cent)", re.I)
+# A list of courts asked (« la liste des tribunaux sièges d'une JIRS ») is stated only where the corpus names them: the
+# D15-4-4 table, or a text naming several courts; « un décret fixe la liste » does not give it.
+_PLACES_LIST_ASKED = re.compile(
+    r"\bliste (?:des |de )(?:\w+ ){0,2}(?:tribunaux|juridictions|sieges|villes|cours d appel)\b"
+    r"|\b(?:quels|quelles) (?:sont les )?(?:sieges|villes)\b|\bdans quelles villes\b"
+)
+_PLACE_NAMED = re.compile(r"\b(?:tribunal judiciaire|cour d'appel) (?:de |d'|du )([A-ZÉ][\w-]+)")
 _NOR_ASKED = re.compile(r"\b(numero )?nor\b")
 _NOR_STATED = re.compile(r"\bNOR\b.{0,12}\b[A-Z]{4}\d{7}[A-Z]\b")
 _COUNT_STATED = re.compile(  # a number that counts: not a date (« 17 décembre »), an article (« 706-73 ») or an item (« 2° »)
@@ -246,6 +253,8 @@ def _states_the_number_asked(question: str, top: list[Hit]) -> bool:
         return any(_COUNT_STATED.search(h.unit.text) for h in top)
     if _NOR_ASKED.search(folded):
         return any(_NOR_STATED.search(h.unit.text) for h in top)
+    if _PLACES_LIST_ASKED.search(folded):
+        return any(h.unit.article == POLE_TABLE_ARTICLE or len(set(_PLACE_NAMED.findall(h.unit.text))) >= 3 for h in top)
     return True
 
 
@@ -265,8 +274,8 @@ FOREIGN_COURT = (
 )
 
 NUMBER_NOT_STATED = (
-    f"Les dispositions du corpus ({CORPUS_NAME}) les plus proches de cette question ne fixent pas le chiffre ou la durée "
-    "demandés : je ne peux pas les donner sans inventer."
+    f"Les dispositions du corpus ({CORPUS_NAME}) les plus proches de cette question ne fixent pas le chiffre, la durée "
+    "ou la liste demandés : je ne peux pas les donner sans inventer."
 )
 
 NO_SUPPORT = (

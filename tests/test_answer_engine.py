@@ -396,6 +396,17 @@ def test_a_figure_a_circulaire_does_not_give_is_refused(question: str, assistant
     assert answer.refused and "ne fixent pas le chiffre" in answer.answer, answer.answer[:200]
 
 
+def test_a_list_of_courts_the_corpus_leaves_to_a_decree_is_refused(assistant: Assistant) -> None:
+    """706-75 says that a décret fixes the list of JIRS courts; the corpus does not hold that décret."""
+    answer = assistant.ask("Donnez-moi la liste des tribunaux judiciaires qui sont sièges d'une JIRS.")
+    assert answer.refused and "la liste demandés" in answer.answer
+    # Not fired: the D15-4-4 table lists the pôles, and « quelles juridictions » asks which kind of court.
+    table = assistant.ask("Quels tribunaux relèvent du pôle de l'instruction de Douai ?")
+    assert not table.refused and "Cambrai" in table.answer
+    kind = assistant.ask("Quelles juridictions jugent les crimes militaires commis en temps de paix ?")
+    assert not kind.refused
+
+
 def test_a_figure_a_text_gives_is_answered(assistant: Assistant) -> None:
     seuil = assistant.ask("Audition d'un témoin sous X, identité cachée au dossier : à partir de quel seuil de peine ?")
     assert not seuil.refused and _first_source(seuil).article == "706-58"

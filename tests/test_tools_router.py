@@ -108,6 +108,18 @@ def test_unknown_tribunal_is_routed_so_the_tool_can_refuse(catalog: Catalog) -> 
     assert call is not None and call.name == "pole-instruction"
     with pytest.raises(InvalidToolInputError):
         run_tool(catalog, call.name, call.arguments)
+    assert call.arguments == {"tribunal": "Pontarlier"}
+    # The abbreviation and its long form name one tribunal, not « Tribunal Judiciaire De Pontarlier ».
+    call = route("Quel est le pôle de l'instruction du TJ de Pontarlier ?", catalog)
+    assert call is not None and call.arguments == {"tribunal": "Pontarlier"}
+
+
+@pytest.mark.parametrize("question", [
+    "Le procureur près le tribunal où se trouve le pôle de l'instruction : de quoi avise-t-il le procureur du tribunal qui n'a pas de pôle ?",
+    "Quelles informations transmet au pôle de l'instruction le tribunal sans pôle",
+])
+def test_a_tribunal_described_not_named_is_not_routed_as_a_name(catalog: Catalog, question: str) -> None:
+    assert route(question, catalog) is None
 
 
 def test_describe_delai(catalog: Catalog) -> None:

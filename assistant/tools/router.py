@@ -111,7 +111,9 @@ def _route_pole(folded: str, catalog: Catalog) -> ToolCall | None:
         return ToolCall(POLE_INSTRUCTION, {"tribunal": tribunaux[0]})
     if not tribunaux:
         # « Quel est le pôle de l'instruction du TJ de Pontarlier ? » : let the tool answer that the name is absent.
-        m = re.search(r"\b(?:tj|tribunal judiciaire|tribunal)\s+(?:de la |de l |du |des |de |d )?([a-z][a-z ]{1,40}?)\s*$", folded)
+        # (« le tribunal qui n'a pas de pôle » names no tribunal)
+        m = re.search(r"\b(?:tj|tribunal judiciaire|tribunal)\s+(?:de la |de l |du |des |de |d )?"
+                      r"(?!(?:qui|ou|dont|que|qu|ne|n|sans|dans|ayant|saisi|competent|concerne|voisin|le plus|tribunal)\b)([a-z][a-z ]{1,40}?)\s*$", folded)
         if m:
             return ToolCall(POLE_INSTRUCTION, {"tribunal": m.group(1).strip().title()})
     return None
