@@ -64,6 +64,7 @@ QUOTE_BUDGET = 750  # characters of Fondement quotes beyond the Réponse (median
 SAME_UNIT_PASSAGES = 3  # other sentences of the answering unit (the facts a magistrate needs are mostly there)
 SAME_UNIT_RATIO = 0.15  # … when they score at least this share of the answering sentence
 MAX_WHOLE_ARTICLE_CHARS = 1600
+FOLLOW_UP_WEIGHT = 2.0  # a follow-up's own words (« Et combien d'assesseurs ? ») weigh double in the choice of the Réponse
 NOVELTY_WEIGHT = 0.1  # idf of a question word not yet quoted, against the sentence's score relative to the Réponse's
 NEXT_SENTENCE_CHARS = 300  # the sentence after the Réponse is quoted when it is this short (a complement, not a new rule)
 SHORT_UNIT_CHARS = 450  # an answering article this short is quoted whole: a partial quote would hide conditions
@@ -108,6 +109,8 @@ class ExtractiveGenerator:
     def select(self, a: QuestionAnalysis, question: str, candidates: list[Hit]) -> list[Passage]:
         """The answering sentence across the candidates, then the passages that support it (at most four in all)."""
         q_terms = sorted(set(tokenize(expand_abbreviations(question))))
+        own = set(tokenize(expand_abbreviations(a.follow_up))) if a.follow_up else set()
+        idf = (lambda t: self.idf(t) * (FOLLOW_UP_WEIGHT if t in own else 1.0)) if own else self.idf
         top = candidates[0].score if candidates else 1.0
         scored: list[Passage] = []
         body_sentences: dict[str, int] = {}  # per unit: its sentences come first in ``order``, its footnotes after
@@ -120,7 +123,7 @@ class ExtractiveGenerator:
             body_sentences[hit.unit.unit_id] = len(sentences)
             notes = self._note_sentences(hit.unit)
             for order, sentence in enumerate(sentences + notes):
-                s = sentence_score(sentence, q_terms, a, self.idf) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
+                s = sentence_score(sentence, q_terms, a, idf) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
                 if order >= len(sentences):
                     s *= NOTE_FACTOR
                 scored.append(Passage(hit.unit, sentence, s, rank, order))

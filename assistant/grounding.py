@@ -220,7 +220,7 @@ _TIME_ASKED = re.compile(
 _COUNT_ASKED = re.compile(
     r"\bcombien (de|d) (?!temps|jours|heures|mois|ans|annees|semaines)\w+|\bquel(le)?s? (nombre|quantum|seuil)s?\b"
 )
-_AMOUNT_ASKED = re.compile(r"\bquel(le)?s? (quantite|montant|somme|taux|pourcentage)s?\b")  # (« quel seuil de peine » is a count)
+_AMOUNT_ASKED = re.compile(r"\bquel(le)?s? (quantite|montant|somme|taux|pourcentage)s?\b|\bseuils? chiffres?\b")  # (« quel seuil de peine » is a count)
 _AMOUNT_STATED = re.compile(r"\d[\d\s.,]*\s*(?:kg|kilo\w*|grammes?|tonnes?|euros?|€|%|pour cent)", re.I)
 # A list of courts asked (« la liste des tribunaux sièges d'une JIRS ») is stated only where the corpus names them: the
 # D15-4-4 table, or a text naming several courts; « un décret fixe la liste » does not give it.
