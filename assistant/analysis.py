@@ -116,12 +116,22 @@ class QuestionAnalysis:
         return self.kind == "duration"
 
 
+_CLAUSE_MARK = " zzclause "
+
+
+def _fold_clauses(text: str) -> str:
+    """The text folded clause by clause, a mark between clauses (folding alone drops the commas)."""
+    return _CLAUSE_MARK.join(f for f in (fold(part) for part in re.split(r"[,;:()?!]", text)) if f)
+
+
 def _negated_spans(folded: str) -> list[tuple[int, int]]:
     """Character spans of the few words that follow each negation cue."""
     voc = vocabulary()
     spans = []
     for m in voc.negation_cue.finditer(folded):
         words = list(re.finditer(r"\S+", folded[m.end():]))[: voc.negation_window]
+        cut = next((i for i, w in enumerate(words) if w.group(0) == _CLAUSE_MARK.strip()), None)
+        words = words[:cut] if cut is not None else words  # a negation ends with its clause (« sans jurés, en matière militaire »)
         end = m.end() + (words[-1].end() if words else 0)
         spans.append((m.start(), end))
     return spans
@@ -188,21 +198,22 @@ def analyze(question: str) -> QuestionAnalysis:
     """The analysis of one (self-contained) question. Pure and fast: no index, no model."""
     voc = vocabulary()
     folded = fold(expand_abbreviations(question))
-    negated_spans = _negated_spans(folded)
-    acts = tuple(a for a, p in voc.acts.items() if _classify(p, folded, negated_spans) is not None)
+    marked = _fold_clauses(expand_abbreviations(question))  # what a negation covers stops at its clause
+    negated_spans = _negated_spans(marked)
+    acts = tuple(a for a, p in voc.acts.items() if _classify(p, marked, negated_spans) is not None)
     # « Pour les infractions visées à l'article 706-47, l'audition doit-elle être filmée ? » asks about the act, not the list.
     about_act = bool(acts) and (bool(_FOR_OFFENCES.search(folded)) or not _ASKS_LIST.search(folded))
     kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(folded) and not (about_act and k == "list")), "rule"))
     regimes, negated = [], []
     for name, pattern in voc.regimes.items():
-        state = _classify(pattern, folded, negated_spans)
+        state = _classify(pattern, marked, negated_spans)
         if state is True:
             regimes.append(name)
         elif state is False:
             negated.append(name)
     polarity: dict[str, bool] = {}
     for name, pattern in voc.polarity.items():
-        state = _classify(pattern, folded, negated_spans)
+        state = _classify(pattern, marked, negated_spans)
         if state is not None:
             polarity[name] = state
             if state is False:

@@ -330,6 +330,18 @@ def test_out_of_scope_signals_win_over_regime_keywords(question: str, assistant:
     assert not [c for c in answer.citations if c.role == "source"]
 
 
+def test_a_negation_ends_with_its_clause(assistant: Assistant) -> None:
+    """« sans jurés, en matière militaire »: the comma closes what « sans » negates; the military regime is affirmed."""
+    question = ("Combien d'assesseurs siègent dans la cour d'assises composée sans jurés, en matière militaire, lorsqu'elle "
+                "statue en premier ressort ?")
+    a = analyze(question)
+    assert "militaire" in a.regimes and "militaire" not in a.negated
+    answer = assistant.ask(question)
+    assert not answer.refused and _first_source(answer).article == "698-6" and "quatre assesseurs" in answer.answer
+    # Not changed: within its clause, the negation still takes the regime out (« hors bande organisée »).
+    assert "criminalite-organisee" in analyze("Hors bande organisée, combien de temps dure la garde à vue ?").negated
+
+
 @pytest.mark.parametrize(("question", "topic"), [
     ("Un mineur de quinze ans mis en examen pour un vol avec violence peut-il être placé en détention provisoire ?", "mineurs"),
     ("Un juge d'instruction belge peut-il délivrer un mandat d'arrêt sans interrogatoire préalable ?", "droit d'un autre État"),
