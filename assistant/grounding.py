@@ -32,6 +32,7 @@ CANDIDATES = 8  # units considered for the answer (more than are finally cited)
 MIN_COVERAGE = 0.2  # idf-weighted share of the question's words found in the best candidate (calibrated on evals/questions.jsonl)
 MIN_COVERAGE_WITH_SUBJECT = 0.1  # … when the candidates already cover the act and the regime of the question
 MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked about
+TOPIC_ANSWER_DEPTH = 3  # … among the first passages (« la CIVI a le caractère d'une juridiction civile » is 706-4, ranked second)
 TOPIC_ANSWERED_COVERAGE = 0.6  # … for an out-of-scope topic that the first passage answers (penalties: dev sets 3/3 answered, 0 refusals lost)
 # Another code asked for the answer (« que prévoit le code pénal… », « quelle peine le code pénal prévoit-il »), not
 # only named as the source of an offence or a notion (« au titre de l'article 414-3 du code civil »).
@@ -375,10 +376,14 @@ def ground(
         p.refusal = refusal_out_of_scope(f"du {code}")
         return
     topic = a.out_of_scope
-    if (topic is not None and ((topic.scope == "other-law" and asks_other_code) or not present_subjects)
-            and (asks_other_code or not _corpus_answers_topic(topic, p, idf))):
-        p.refusal = refusal_out_of_scope(topic.label)
-        return
+    if topic is not None and ((topic.scope == "other-law" and asks_other_code) or not present_subjects):
+        answering = None if asks_other_code else _corpus_answers_topic(topic, p, idf)
+        if answering is None:
+            p.refusal = refusal_out_of_scope(topic.label)
+            return
+        # The passage that states what the topic asks answers (« a le caractère d'une juridiction civile », 706-4).
+        answering.pinned = True
+        p.hits = [answering, *(h for h in p.hits if h is not answering)]
     pinned = [h for h in p.hits if h.pinned]
     if pinned:
         # The articles the question is about answer it; for their text, status or list, nothing else is quoted.
@@ -402,13 +407,13 @@ def ground(
     p.candidates = [h for h in p.hits[:CANDIDATES] if h.score >= 0.3 * top]
 
 
-def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[str], float]) -> bool:
-    """An out-of-scope topic that the corpus answers for this very question: its first passage states what the
-    topic asks (« est puni de… » for a penalty Livre IV sets itself, 706-56) and covers the question."""
+def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[str], float]) -> Hit | None:
+    """An out-of-scope topic that the corpus answers for this very question: one of its first passages states what
+    the topic asks (« est puni de… » for a penalty Livre IV sets itself, 706-56) and covers the question."""
     if topic.answered_by is None or not p.hits:
-        return False
-    top = p.hits[0].unit
-    return bool(topic.answered_by.search(fold(top.text))) and coverage(p.standalone, top, idf) >= TOPIC_ANSWERED_COVERAGE
+        return None
+    return next((h for h in p.hits[:TOPIC_ANSWER_DEPTH]
+                 if topic.answered_by.search(fold(h.unit.text)) and coverage(p.standalone, h.unit, idf) >= TOPIC_ANSWERED_COVERAGE), None)
 
 
 def missing_articles(a: QuestionAnalysis, catalog: Catalog) -> list[str]:

@@ -330,6 +330,13 @@ def test_out_of_scope_signals_win_over_regime_keywords(question: str, assistant:
     assert not [c for c in answer.citations if c.role == "source"]
 
 
+def test_a_civil_law_question_livre_iv_answers_itself_leads_with_that_passage(assistant: Assistant) -> None:
+    """706-4 says that the CIVI « a le caractère d'une juridiction civile »: answered, from 706-4, not refused."""
+    answer = assistant.ask("La CIVI, c'est une juridiction civile ou une juridiction pénale ?")
+    assert not answer.refused and _first_source(answer).article == "706-4"
+    assert "caractère d'une juridiction civile" in answer.answer.splitlines()[0]
+
+
 def test_a_negation_ends_with_its_clause(assistant: Assistant) -> None:
     """« sans jurés, en matière militaire »: the comma closes what « sans » negates; the military regime is affirmed."""
     question = ("Combien d'assesseurs siègent dans la cour d'assises composée sans jurés, en matière militaire, lorsqu'elle "
