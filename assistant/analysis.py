@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal, cast
 
 from assistant.french import expand_abbreviations
-from assistant.references import find_references
+from assistant.references import KNOWN_CODES, find_references
 from assistant.text import fold
 from assistant.vocabulary import OutOfScopeTopic, vocabulary
 
@@ -69,6 +69,25 @@ _OFFENCE_WORDS = re.compile(
 _FRAME_OF_RULE = re.compile(r"\b(?:en dehors|hors|au dela|dans les (?:conditions|formes|cas|limites)|selon les (?:modalites|formes)|sous reserve|conformement)\b")
 
 
+# The question asks what another code says: « selon le code des procédures civiles d'exécution », « le code de la route
+# permet-il… », « l'amende prévue par le code des douanes » (but « le délit prévu par le code de l'environnement » is context).
+_CODE_NAMES = "|".join(re.escape(fold(c)) for c in sorted(KNOWN_CODES, key=len, reverse=True))
+_CODE_ASKED = re.compile(
+    rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|aux termes du) (?:le |l )?(?P<a>{_CODE_NAMES})\b"
+    rf"|(?<!\bque )\ble (?P<b>{_CODE_NAMES}) (?:prevoit|permet|dispose|punit|sanctionne|fixe|dit|impose|autorise|interdit)\b"
+    rf"|\b(?P<object>\w+ \w+) (?:prevue?s?|fixee?s?) (?:par|dans) (?:le |l )?(?P<c>{_CODE_NAMES})\b"
+)
+
+
+def _code_asked(folded: str) -> str | None:
+    for m in _CODE_ASKED.finditer(folded):
+        if m.group("c") and _OFFENCE_WORDS.search(m.group("object")):
+            continue  # « les délits prévus par le code de l'environnement »: the offences, context for the procedure
+        name = m.group("a") or m.group("b") or m.group("c")
+        return next(c for c in KNOWN_CODES if fold(c) == name)
+    return None
+
+
 @dataclass(frozen=True)
 class ArticleMention:
     number: str  # normalized CPP number, or as printed for another code
@@ -90,6 +109,7 @@ class QuestionAnalysis:
     out_of_scope: OutOfScopeTopic | None = None
     stages: tuple[str, ...] = ()  # procedural stages named (enquête, information, jugement)
     follow_up: str = ""  # a follow-up's own words (« Et la défense peut contester ? »); empty for a question on its own
+    code_asked: str | None = None  # another code whose content is asked (« selon le code des douanes »), as named
 
     @property
     def subjects(self) -> list[str]:
@@ -228,6 +248,7 @@ def analyze(question: str) -> QuestionAnalysis:
         question=question, folded=folded, kind=kind, acts=acts, regimes=tuple(regimes), negated=tuple(negated),
         polarity=polarity, articles=articles, out_of_scope=topic,
         stages=tuple(name for name, pattern in voc.stages.items() if pattern.search(folded)),
+        code_asked=_code_asked(folded),
     )
 
 

@@ -24,7 +24,8 @@ from assistant.generators import Generator
 from assistant.grounding import Prepared, ground, missing_articles, unit_of_basis
 from assistant.retrieval import Hit, HybridSearch
 from assistant.store import IndexState
-from assistant.tools import run_tool
+from assistant.tools import POLE_INSTRUCTION, run_tool
+from assistant.tools.poles import unknown_courts
 from assistant.tools.router import route, route_follow_up, rule_for
 
 MAX_QUESTION_CHARS = 4000
@@ -93,6 +94,8 @@ class Assistant:
         if call is None and p.standalone != p.question:
             previous = next(turn["content"] for turn in reversed(p.history) if turn.get("role") == "user")
             call = route_follow_up(p.question, previous, self.catalog)
+        if call is not None and call.name != POLE_INSTRUCTION and unknown_courts(self.catalog, p.question):
+            call = None  # « la JIRS de Genève »: refused (grounding), no competence computed for a court the corpus lacks
         if call is not None:
             p.tool_call_name = call.name
             try:

@@ -33,16 +33,15 @@ MIN_COVERAGE = 0.2  # idf-weighted share of the question's words found in the be
 MIN_COVERAGE_WITH_SUBJECT = 0.1  # … when the candidates already cover the act and the regime of the question
 MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked about
 TOPIC_ANSWER_DEPTH = 3  # … among the first passages (« la CIVI a le caractère d'une juridiction civile » is 706-4, ranked second)
-TOPIC_ANSWERED_COVERAGE = 0.6  # … for an out-of-scope topic that the first passage answers (penalties: dev sets 3/3 answered, 0 refusals lost)
+TOPIC_ANSWERED_COVERAGE = 0.6
+TOPIC_ANSWERED_WITH_ACT = 0.3  # … when that alinéa (or the one before) names the act asked about  # … for an out-of-scope topic that the first passage answers (penalties: dev sets 3/3 answered, 0 refusals lost)
 # Another code asked for the answer (« que prévoit le code pénal… », « quelle peine le code pénal prévoit-il »), not
 # only named as the source of an offence or a notion (« au titre de l'article 414-3 du code civil »).
 _OTHER_CODE = "(?:" + "|".join(re.escape(fold(c)) for c in sorted(KNOWN_CODES, key=len, reverse=True)) + ")"
 _OTHER_CODE_ASKED = re.compile(
     rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|dans) (?:le |l )?{_OTHER_CODE}\b|\b{_OTHER_CODE} (?:prevoit|dispose|punit|sanctionne|fixe|dit)\b"
 )
-# The question asks what another code says (« … selon le code des procédures civiles d'exécution ? »): whatever the
-# CPP article it starts from, the answer is in that code, which the corpus does not hold.
-_OTHER_CODE_SAYS = re.compile(rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|aux termes du) (?:le |l )?(?P<code>{_OTHER_CODE})\b")
+
 
 
 @dataclass
@@ -226,7 +225,7 @@ _AMOUNT_STATED = re.compile(r"\d[\d\s.,]*\s*(?:kg|kilo\w*|grammes?|tonnes?|euros
 # A list of courts asked (« la liste des tribunaux sièges d'une JIRS ») is stated only where the corpus names them: the
 # D15-4-4 table, or a text naming several courts; « un décret fixe la liste » does not give it.
 _PLACES_LIST_ASKED = re.compile(
-    r"\bliste (?:des |de )(?:\w+ ){0,2}(?:tribunaux|juridictions|sieges|villes|cours d appel)\b"
+    r"\bliste (?:des |de )(?:\w+ ){0,2}(?:tribunaux|juridictions|sieges|villes|cours d appel|jirs|poles)\b"
     r"|\b(?:quels|quelles) (?:sont les )?(?:sieges|villes)\b|\bdans quelles villes\b"
 )
 _PLACE_NAMED = re.compile(r"\b(?:tribunal judiciaire|cour d'appel) (?:de |d'|du )([A-ZÉ][\w-]+)")
@@ -370,10 +369,8 @@ def ground(
     # Another branch of law refuses, unless the question is about an article of the corpus — but not when it asks
     # another code for the answer (« quelle peine le code pénal prévoit-il pour … l'article 706-73 »).
     asks_other_code = bool(_OTHER_CODE_ASKED.search(a.folded))
-    says = _OTHER_CODE_SAYS.search(a.folded)
-    if says is not None:
-        code = next(c for c in KNOWN_CODES if fold(c) == says.group("code"))
-        p.refusal = refusal_out_of_scope(f"du {code}")
+    if a.code_asked is not None:  # whatever the CPP article it starts from, the answer is in that code
+        p.refusal = refusal_out_of_scope(f"du {a.code_asked}")
         return
     topic = a.out_of_scope
     if topic is not None and ((topic.scope == "other-law" and asks_other_code) or not present_subjects):
@@ -409,11 +406,22 @@ def ground(
 
 def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[str], float]) -> Hit | None:
     """An out-of-scope topic that the corpus answers for this very question: one of its first passages states what
-    the topic asks (« est puni de… » for a penalty Livre IV sets itself, 706-56) and covers the question."""
-    if topic.answered_by is None or not p.hits:
+    the topic asks (« est puni de… » for a penalty Livre IV sets itself, 706-56) and covers the question — less of
+    it when that alinéa or the one before names the act asked about (« …ayant effectué l'infiltration… » / « La
+    révélation de l'identité de ces officiers… est punie de cinq ans », 706-84)."""
+    if topic.answered_by is None or not p.hits or p.analysis is None:
         return None
-    return next((h for h in p.hits[:TOPIC_ANSWER_DEPTH]
-                 if topic.answered_by.search(fold(h.unit.text)) and coverage(p.standalone, h.unit, idf) >= TOPIC_ANSWERED_COVERAGE), None)
+    acts = vocabulary().acts
+    for h in p.hits[:TOPIC_ANSWER_DEPTH]:
+        alineas = [fold(al) for al in h.unit.alineas]
+        # the alinéa that states it, with the one before (« La révélation de l'identité de ces officiers… »)
+        stating = [" ".join(alineas[max(0, i - 1) : i + 1]) for i, f in enumerate(alineas) if topic.answered_by.search(f)]
+        if not stating:
+            continue
+        names_act = any(acts[x].search(f) for f in stating for x in p.analysis.acts)
+        if coverage(p.standalone, h.unit, idf) >= (TOPIC_ANSWERED_WITH_ACT if names_act else TOPIC_ANSWERED_COVERAGE):
+            return h
+    return None
 
 
 def missing_articles(a: QuestionAnalysis, catalog: Catalog) -> list[str]:

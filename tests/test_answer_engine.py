@@ -330,6 +330,41 @@ def test_out_of_scope_signals_win_over_regime_keywords(question: str, assistant:
     assert not [c for c in answer.citations if c.role == "source"]
 
 
+@pytest.mark.parametrize(("question", "code"), [
+    ("Saisie de cocaïne à la frontière : quel est le montant de l'amende douanière prévue par le code des douanes ?", "code des douanes"),
+    ("Le code de la route permet-il la rétention du permis d'un conducteur ivre ?", "code de la route"),
+])
+def test_a_question_on_what_another_code_says_is_refused(question: str, code: str, assistant: Assistant) -> None:
+    assert analyze(question).code_asked == code
+    answer = assistant.ask(question)
+    assert answer.refused and answer.answer.startswith(f"Cette question relève du {code},")
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    # Another code named only for the offences, or as the source of a notion, is context.
+    ("Travail dissimulé (code du travail) reproché à une SARL et à son gérant : qui représente la société dans la procédure ?", "706-43"),
+    ("Le conseiller de la chambre des appels correctionnels est lié par un PACS à la cousine du prévenu : peut-on le récuser ?", "668"),
+    # A penalty that Livre IV sets itself, for the act asked about (706-84), is answered.
+    ("Un journaliste révèle le vrai nom d'un policier infiltré dans un réseau de stupéfiants : quelle peine encourt-il ?", "706-84"),
+])
+def test_a_question_that_only_looks_out_of_scope_is_answered(question: str, article: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.answer[:200]
+    assert article in {c.article for c in answer.citations if c.role == "source"}
+    # Not changed: « les délits prévus par le code de l'environnement » name offences, no code is asked.
+    assert analyze("Les délits prévus par le code de l'environnement relèvent-ils d'un pôle régional ?").code_asked is None
+
+
+def test_a_jirs_the_table_does_not_hold_is_refused_before_any_tool(assistant: Assistant) -> None:
+    answer = assistant.ask("Quelle est la compétence territoriale de la JIRS de Genève pour un blanchiment franco-suisse ?")
+    assert answer.refused and not answer.tool_calls
+    assert answer.answer.startswith("La JIRS de Genève n'existe pas dans le corpus") and "D. 15-4-4" in answer.answer
+    # Not fired: a French tribunal judiciaire that the table lists.
+    assert not assistant.ask("La JIRS de Lyon est-elle compétente pour un trafic de stupéfiants à Grenoble ?").refused
+    # The list of JIRS is left to a décret: refused like a figure the corpus does not state.
+    assert assistant.ask("Donne-moi la liste des JIRS avec le ressort de chacune.").refused
+
+
 def test_a_civil_law_question_livre_iv_answers_itself_leads_with_that_passage(assistant: Assistant) -> None:
     """706-4 says that the CIVI « a le caractère d'une juridiction civile »: answered, from 706-4, not refused."""
     answer = assistant.ask("La CIVI, c'est une juridiction civile ou une juridiction pénale ?")

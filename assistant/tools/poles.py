@@ -154,14 +154,15 @@ def lookup_tribunal(catalog: Catalog, tribunal: str) -> dict[str, Any]:
 
 
 _NAMED_COURT = re.compile(
-    r"\b(?P<kind>tribunal(?: judiciaire| correctionnel| de grande instance)?|TJ|TGI|cour d['’]appel|p[ôo]le de l['’]instruction)"
+    r"\b(?P<kind>tribunal(?: judiciaire| correctionnel| de grande instance)?|TJ|TGI|cour d['’]appel|p[ôo]le de l['’]instruction|JIRS|"
+    r"juridiction interrégionale spécialisée)"
     r"\s+(?:de |d['’]|du )\s*"
     r"(?P<name>(?:[A-ZÉÈÂÎ][\w'’-]*)(?:[ -](?:(?:sur|en|l[eè]s|les|de|du|la|le|d['’])[ -])?[A-ZÉÈÂÎ][\w'’-]*)*)"
 )
 
 
 def unknown_courts(catalog: Catalog, question: str) -> list[str]:
-    """Tribunals and cours d'appel named in a question (« tribunal de Genève ») that the D15-4-4 table does not
+    """Tribunals, JIRS and cours d'appel named in a question (« tribunal de Genève ») that the D15-4-4 table does not
     list: the corpus governs French courts only, and those it names. Each comes with the refusal sentence to show."""
     index = _index(catalog)
     out = []
@@ -180,7 +181,11 @@ def unknown_courts(catalog: Catalog, question: str) -> list[str]:
         elif key not in index.by_tribunal and key not in index.by_seat:
             near = _suggest(name, sorted({t for r in index.rows for t in r.tribunaux}))
             hint = f" Orthographes proches : {', '.join(near)}." if near else ""
-            out.append(f"Le tribunal {de(name)} ne figure pas dans le tableau de l'article D. 15-4-4.{hint}")
+            if m.group("kind").upper().startswith(("JIRS", "JURIDICTION")):  # a JIRS sits in a tribunal judiciaire
+                out.append(f"La JIRS {de(name)} n'existe pas dans le corpus : aucun tribunal judiciaire {de(name)} ne figure "
+                           f"dans le tableau de l'article D. 15-4-4.{hint}")
+            else:
+                out.append(f"Le tribunal {de(name)} ne figure pas dans le tableau de l'article D. 15-4-4.{hint}")
     return out
 
 
