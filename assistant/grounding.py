@@ -31,7 +31,8 @@ CORPUS_NAME = "Livre IV du code de procédure pénale, articles D cités et troi
 CANDIDATES = 8  # units considered for the answer (more than are finally cited)
 MIN_COVERAGE = 0.2  # idf-weighted share of the question's words found in the best candidate (calibrated on evals/questions.jsonl)
 MIN_COVERAGE_WITH_SUBJECT = 0.1  # … when the candidates already cover the act and the regime of the question
-MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked about
+MIN_COVERAGE_WITHOUT_ACT = 0.4
+MIN_COVERAGE_WITHOUT_REGIME = 0.45  # … when no candidate names the regime asked about, but they govern the act  # … when no candidate names the act asked about
 TOPIC_ANSWER_DEPTH = 3  # … among the first passages (« la CIVI a le caractère d'une juridiction civile » is 706-4, ranked second)
 TOPIC_ANSWERED_COVERAGE = 0.6
 TOPIC_ANSWERED_WITH_ACT = 0.3  # … when that alinéa (or the one before) names the act asked about  # … for an out-of-scope topic that the first passage answers (penalties: dev sets 3/3 answered, 0 refusals lost)
@@ -200,7 +201,10 @@ def supported(
     voc = vocabulary()
     regime_covered = bool(a.regimes) and any(speaks_of(u, catalog, a.regimes, voc.regimes) for u in top)
     if a.regimes and not regime_covered:
-        return False
+        # A regime no candidate names: refused, unless the candidates govern the act for every offence and hold most
+        # of the question (« pour saisir la maison d'un dealer » is the saisie pénale immobilière of 706-150).
+        return (bool(a.acts) and any(speaks_of(u, catalog, a.acts, voc.acts) for u in top)
+                and max(coverage(question, u, idf) for u in top) >= MIN_COVERAGE_WITHOUT_REGIME)
     if a.acts and not regime_covered and not any(speaks_of(u, catalog, a.acts, voc.acts) for u in top):
         # An act no candidate names: refused, unless the best candidate holds most of the question otherwise (the act
         # is then context: « se transporter … pour entendre un témoin » is about the transport, D12).
@@ -220,7 +224,7 @@ _TIME_ASKED = re.compile(
 _COUNT_ASKED = re.compile(
     r"\bcombien (de|d) (?!temps|jours|heures|mois|ans|annees|semaines)\w+|\bquel(le)?s? (nombre|quantum|seuil)s?\b"
 )
-_AMOUNT_ASKED = re.compile(r"\bquel(le)?s? (quantite|montant|somme|taux|pourcentage)s?\b|\bseuils? chiffres?\b")  # (« quel seuil de peine » is a count)
+_AMOUNT_ASKED = re.compile(r"\bquel(le)?s? (?:(?:est|sont) (?:le|la|les) )?(quantite|montant|somme|taux|pourcentage)s?\b|\bseuils? chiffres?\b")  # (« quel seuil de peine » is a count)
 _AMOUNT_STATED = re.compile(r"\d[\d\s.,]*\s*(?:kg|kilo\w*|grammes?|tonnes?|euros?|€|%|pour cent)", re.I)
 # A list of courts asked (« la liste des tribunaux sièges d'une JIRS ») is stated only where the corpus names them: the
 # D15-4-4 table, or a text naming several courts; « un décret fixe la liste » does not give it.
@@ -369,9 +373,6 @@ def ground(
     # Another branch of law refuses, unless the question is about an article of the corpus — but not when it asks
     # another code for the answer (« quelle peine le code pénal prévoit-il pour … l'article 706-73 »).
     asks_other_code = bool(_OTHER_CODE_ASKED.search(a.folded))
-    if a.code_asked is not None:  # whatever the CPP article it starts from, the answer is in that code
-        p.refusal = refusal_out_of_scope(f"du {a.code_asked}")
-        return
     topic = a.out_of_scope
     if topic is not None and ((topic.scope == "other-law" and asks_other_code) or not present_subjects):
         answering = None if asks_other_code else _corpus_answers_topic(topic, p, idf)
@@ -381,6 +382,9 @@ def ground(
         # The passage that states what the topic asks answers (« a le caractère d'une juridiction civile », 706-4).
         answering.pinned = True
         p.hits = [answering, *(h for h in p.hits if h is not answering)]
+    if a.code_asked is not None:  # whatever the CPP article it starts from, the answer is in that code
+        p.refusal = refusal_out_of_scope(f"du {a.code_asked}")
+        return
     pinned = [h for h in p.hits if h.pinned]
     if pinned:
         # The articles the question is about answer it; for their text, status or list, nothing else is quoted.

@@ -355,6 +355,15 @@ def test_a_question_that_only_looks_out_of_scope_is_answered(question: str, arti
     assert analyze("Les délits prévus par le code de l'environnement relèvent-ils d'un pôle régional ?").code_asked is None
 
 
+def test_an_act_livre_iv_governs_for_every_offence_is_answered_whatever_the_offence(assistant: Assistant) -> None:
+    """No candidate names drug trafficking, but 706-150 governs the saisie pénale immobilière for every offence."""
+    answer = assistant.ask("Enquête préliminaire sur un dealer : pour saisir sa maison en vue de la confiscation, qui ordonne "
+                           "la saisie pénale immobilière ?")
+    assert not answer.refused and _first_source(answer).article == "706-150"
+    # Not fired: a figure the corpus does not state stays refused (« le montant moyen » of a CIVI award for a rape).
+    assert assistant.ask("Quel est le montant moyen de l'indemnité allouée par la CIVI aux victimes de viol ?").refused
+
+
 def test_a_jirs_the_table_does_not_hold_is_refused_before_any_tool(assistant: Assistant) -> None:
     answer = assistant.ask("Quelle est la compétence territoriale de la JIRS de Genève pour un blanchiment franco-suisse ?")
     assert answer.refused and not answer.tool_calls
