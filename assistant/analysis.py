@@ -128,8 +128,9 @@ class QuestionAnalysis:
 
     @property
     def qualifiers(self) -> list[str]:
-        """CPP articles named as context (« infraction de l'article 706-73 »): the answer is the article governing the act for them."""
-        return [a.number for a in self.articles if a.role == "qualifier" and a.code is None]
+        """Articles named as context (« infraction de l'article 706-73 », « délit d'initié (art. L. 465-1 du code monétaire
+        et financier) »): the answer is the article governing the act for them. Another code's as « code number »."""
+        return [a.number if a.code is None else f"{a.code} {a.number}" for a in self.articles if a.role == "qualifier"]
 
     @property
     def asks_quantity(self) -> bool:

@@ -89,12 +89,13 @@ class Catalog:
     # -- the cross-reference graph ------------------------------------------------------------
 
     def cites(self, unit: Unit) -> set[str]:
-        """The CPP articles a unit refers to (« l'une des infractions entrant dans le champ de l'article 706-73 »)."""
+        """The articles a unit refers to (« l'une des infractions entrant dans le champ de l'article 706-73 »): a CPP
+        article by its number, another code's by code and number (« code monétaire et financier L. 465-1 »)."""
         graph = self.__dict__.setdefault("_cites", {})
         if unit.unit_id not in graph:
-            from assistant.references import referenced_articles
+            from assistant.references import find_references
 
-            graph[unit.unit_id] = set(referenced_articles(unit.text))
+            graph[unit.unit_id] = {r.number if r.code is None else f"{r.code} {r.number}" for r in find_references(unit.text)}
         return graph[unit.unit_id]
 
     def cited_by_count(self, article: str) -> int:

@@ -200,6 +200,9 @@ def supported(
     top = [h.unit for h in hits[:3]]
     voc = vocabulary()
     regime_covered = bool(a.regimes) and any(speaks_of(u, catalog, a.regimes, voc.regimes) for u in top)
+    # A candidate that refers to the very article the question names the offence by covers its regime
+    # (« poursuites sur l'art. 221-5-6 CP » → 706-139-1, whatever « stups » in the question).
+    regime_covered = regime_covered or (bool(a.regimes) and any(set(a.qualifiers) & catalog.cites(u) for u in top))
     if a.regimes and not regime_covered:
         # A regime no candidate names: refused, unless the candidates govern the act for every offence and hold most
         # of the question (« pour saisir la maison d'un dealer » is the saisie pénale immobilière of 706-150).

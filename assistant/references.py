@@ -59,6 +59,12 @@ class Reference:
     end: int
 
 
+def _known_code_at(text: str, start: int) -> str | None:
+    """A known code named at ``start``, read whole (the text name stops before « et »: « code monétaire et financier »)."""
+    low = text[start : start + 90].replace("’", "'").lower()
+    return next((code for code in sorted(KNOWN_CODES, key=len, reverse=True) if low.startswith(code)), None)
+
+
 def _text_name(raw: str) -> str | None:
     name = re.sub(r"\s+", " ", raw.replace("’", "'")).strip(" ,.;:")
     low = name.lower()
@@ -97,7 +103,7 @@ def find_references(text: str) -> list[Reference]:
         tail = _LIST_TAIL.match(text, matches[j].end())
         after = tail.end() if tail else matches[j].end()
         named = _TEXT_NAME.match(text, after)
-        code = _text_name(named.group("name")) if named else None
+        code = (_known_code_at(text, named.start("name")) or _text_name(named.group("name"))) if named else None
         if named is None and _SAME_TEXT.match(text, after):
             # « l'article 421-2-1 du même code », after « 421-1 du code pénal » or « … du livre II du code pénal »
             code = last_named or _last_code_named(text[: m.start()])  # none named before: the passage's own code

@@ -355,6 +355,18 @@ def test_a_question_that_only_looks_out_of_scope_is_answered(question: str, arti
     assert analyze("Les délits prévus par le code de l'environnement relèvent-ils d'un pôle régional ?").code_asked is None
 
 
+def test_another_codes_article_named_as_context_links_the_question_to_the_article_citing_it(assistant: Assistant) -> None:
+    """The cross-reference graph holds other codes' articles too: the question's « art. L. 465-1 du code monétaire et
+    financier » is cited by 705-1, « art. 221-5-6 CP » by 706-139-1 (whose text never says « stupéfiants »), which
+    covers the question's drug regime."""
+    a = analyze("Délit d'initié (art. L. 465-1 du code monétaire et financier) : quel parquet est compétent ?")
+    assert a.qualifiers == ["code monétaire et financier L. 465-1"]
+    assert "code monétaire et financier L. 465-1" in assistant.catalog.cites(assistant.catalog.article("705-1"))
+    answer = assistant.ask("Homicide commis après une prise volontaire de stupéfiants ayant aboli le discernement, poursuites "
+                           "sur l'art. 221-5-6 CP : que doit préciser le juge d'instruction dans son ordonnance de renvoi ?")
+    assert not answer.refused, answer.answer[:200]  # the offence's article is cited by a candidate: its regime is covered
+
+
 def test_an_act_livre_iv_governs_for_every_offence_is_answered_whatever_the_offence(assistant: Assistant) -> None:
     """No candidate names drug trafficking, but 706-150 governs the saisie pénale immobilière for every offence."""
     answer = assistant.ask("Enquête préliminaire sur un dealer : pour saisir sa maison en vue de la confiscation, qui ordonne "
@@ -619,6 +631,8 @@ def test_another_codes_articles_keep_their_code_and_number() -> None:
     ("un viol au sens de l'art. 222-23 CP", [("222-23", "code pénal")]),
     ("sous curatelle (art. 472 C. civ.)", [("472", "code civil")]),
     ("l'article 706-73 CPP", [("706-73", None)]),
+    # A code's name is read whole, « et » included.
+    ("art. L. 465-1 du code monétaire et financier)", [("L. 465-1", "code monétaire et financier")]),
 ])
 def test_a_reference_to_the_same_text_or_with_a_paragraph_keeps_its_text(text: str, expected: list[tuple[str, str | None]]) -> None:
     assert [(r.number, r.code) for r in find_references(text)] == expected
