@@ -346,6 +346,7 @@ def test_a_question_on_what_another_code_says_is_refused(question: str, code: st
     ("Le conseiller de la chambre des appels correctionnels est lié par un PACS à la cousine du prévenu : peut-on le récuser ?", "668"),
     # A penalty that Livre IV sets itself, for the act asked about (706-84), is answered.
     ("Un journaliste révèle le vrai nom d'un policier infiltré dans un réseau de stupéfiants : quelle peine encourt-il ?", "706-84"),
+    ("Suspect de viol (art. 222-23 CP) qui refuse le dépistage des MST : quelle sanction encourt-il ?", "706-47-2"),
 ])
 def test_a_question_that_only_looks_out_of_scope_is_answered(question: str, article: str, assistant: Assistant) -> None:
     answer = assistant.ask(question)
