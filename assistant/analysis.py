@@ -239,7 +239,9 @@ def analyze(question: str) -> QuestionAnalysis:
             polarity[name] = state
             if state is False:
                 negated.append(name)
-    articles = _article_roles(question, kind, bool(acts), bool(regimes))
+    # (a special regime the question sets aside — « hors bande organisée » — leaves the general rule asked)
+    special = bool(regimes) and not any(n in voc.scoping_regimes for n in negated)
+    articles = _article_roles(question, kind, bool(acts), special)
     topic = None
     for t in voc.out_of_scope:
         if t.pattern.search(folded) and (t.scope == "other-law" or not regimes):

@@ -555,6 +555,9 @@ def test_the_rule_of_a_missing_article_asked_for_an_act_is_refused(assistant: As
     assert not framed.refused and _first_source(framed).article == "706-90"
     regime = assistant.ask("La garde à vue de droit commun prévue à l'article 63 peut-elle être prolongée au-delà de 48 heures en matière de terrorisme ?")
     assert not regime.refused and _first_source(regime).article == "706-88"
+    # … but a special regime the question sets aside leaves the general rule asked: refused.
+    general = assistant.ask("Escroquerie commise hors bande organisée : combien de temps peut durer l'enquête préliminaire prévue à l'article 75-3 ?")
+    assert general.refused and "L'article 75-3 ne figure pas dans le corpus" in general.answer
 
 
 def test_what_another_code_says_is_refused_with_that_code_named(assistant: Assistant) -> None:
