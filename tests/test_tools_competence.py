@@ -59,9 +59,11 @@ def test_jirs_is_an_extension_and_junalco_concurrent(catalog: Catalog) -> None:
 
 def test_pnf_exclusive_for_market_abuse(catalog: Catalog) -> None:
     result = competence(catalog, matter="délit d'initié")
-    assert result["matter"] == "pnf"
+    assert result["matter"] == "pnf-abus-de-marche"  # its own matter: a market-abuse question leads with 705-1
     exclusive = [a for a in result["authorities"] if a["nature"] == "exclusive"]
     assert exclusive and exclusive[0]["basis"][0]["article"] == "705-1"
+    # The PNF named alone is the concurrent competence of 705.
+    assert [a["nature"] for a in competence(catalog, matter="PNF")["authorities"]] == ["concurrente"]
 
 
 def test_pollution_marine_paris_outside_french_waters(catalog: Catalog) -> None:
