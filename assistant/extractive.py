@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from assistant.analysis import QuestionAnalysis
 from assistant.answer import Answer, ToolUse
@@ -35,6 +36,7 @@ from assistant.models import Citation, Unit
 from assistant.ranking import KIND_SENTENCE, sentence_score
 from assistant.retrieval import Hit
 from assistant.text import fold, split_sentences
+from assistant.tools import JURIDICTION_SPECIALISEE
 from assistant.tools.router import ToolCall, describe_result, tool_headline
 from assistant.verbatim import CorpusText
 from assistant.vocabulary import vocabulary
@@ -65,6 +67,8 @@ SAME_UNIT_PASSAGES = 3  # other sentences of the answering unit (the facts a mag
 SAME_UNIT_RATIO = 0.15  # … when they score at least this share of the answering sentence
 MAX_WHOLE_ARTICLE_CHARS = 1600
 FOLLOW_UP_WEIGHT = 2.0  # a follow-up's own words (« Et combien d'assesseurs ? ») weigh double in the choice of the Réponse
+TOOL_BASIS_MARGIN = 1.5  # a competence passage leads the Fondement when it answers this much better than the first…
+TOOL_BASIS_MIN_SCORE = 5.0  # … and matches the question's own words (a vague question keeps the tool's order)
 NOVELTY_WEIGHT = 0.1  # idf of a question word not yet quoted, against the sentence's score relative to the Réponse's
 NEXT_SENTENCE_CHARS = 300  # the sentence after the Réponse is quoted when it is this short (a complement, not a new rule)
 SHORT_UNIT_CHARS = 450  # an answering article this short is quoted whole: a partial quote would hide conditions
@@ -389,7 +393,7 @@ class ExtractiveGenerator:
         lines = [f"**Réponse** : {headline}", "", *details, "", "**Fondement**"]
         citations: list[Citation] = []
         seen: set[tuple[str, str]] = set()
-        for b in basis_of(tool.result):
+        for b in self._basis_for(p, basis_of(tool.result)):
             unit = unit_of_basis(self.catalog, b)
             key = (b.get("article") or b.get("section") or "", b["quote"])
             if unit is None or key in seen:
@@ -405,6 +409,19 @@ class ExtractiveGenerator:
             "\n".join(lines), refused=False, citations=citations + see_also, tool_calls=[tool],
             standalone_question=p.standalone, retrieved=retrieved_ids(p, self.catalog), summary=headline, degraded=p.degraded,
         )
+
+
+    def _basis_for(self, p: Prepared, basis: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A competence's basis in its order, except that an article passage answering the question clearly better
+        than the first comes first (« hors des espaces maritimes sous juridiction française » → 706-108, not 706-107)."""
+        if len(basis) < 2 or p.analysis is None or p.tool is None or p.tool.name != JURIDICTION_SPECIALISEE:
+            return basis  # (a délai rule's basis is in the rule's own order: its first article sets the deadline)
+        q_terms = sorted(set(tokenize(expand_abbreviations(p.standalone))))
+        scores = [sentence_score(b["quote"], q_terms, p.analysis, self.idf) if b.get("article") else 0.0 for b in basis]
+        best = max(range(len(basis)), key=lambda i: (scores[i], -i))
+        if scores[best] < max(TOOL_BASIS_MARGIN * scores[0], TOOL_BASIS_MIN_SCORE):
+            return basis
+        return [basis[best], *(b for i, b in enumerate(basis) if i != best)]
 
 
 def _by_unit(citations: list[Citation]) -> list[list[Citation]]:

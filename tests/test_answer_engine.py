@@ -368,6 +368,16 @@ def test_another_codes_article_named_as_context_links_the_question_to_the_articl
     assert not answer.refused, answer.answer[:200]  # the offence's article is cited by a candidate: its regime is covered
 
 
+def test_a_competence_passage_that_answers_the_case_leads_the_fondement(assistant: Assistant) -> None:
+    """The pollution-marine matter lists 706-107 first; « hors des espaces maritimes sous juridiction française » is 706-108."""
+    answer = assistant.ask("Un navire rejette des hydrocarbures en haute mer, hors des espaces maritimes sous juridiction "
+                           "française : quel tribunal ?")
+    assert answer.tool_calls and _first_source(answer).article == "706-108"
+    # Not fired: a question that matches no passage in particular keeps the tool's order.
+    vague = assistant.ask("Pollution marine par un navire : quelle juridiction est compétente ?")
+    assert vague.tool_calls and _first_source(vague).article == "706-107"
+
+
 def test_an_act_livre_iv_governs_for_every_offence_is_answered_whatever_the_offence(assistant: Assistant) -> None:
     """No candidate names drug trafficking, but 706-150 governs the saisie pénale immobilière for every offence."""
     answer = assistant.ask("Enquête préliminaire sur un dealer : pour saisir sa maison en vue de la confiscation, qui ordonne "
