@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal, cast
 
 from assistant.french import expand_abbreviations
-from assistant.references import KNOWN_CODES, find_references
+from assistant.references import CODE_BY_FOLDED_NAME, KNOWN_CODES_FOLDED, find_references
 from assistant.text import fold
 from assistant.vocabulary import OutOfScopeTopic, vocabulary
 
@@ -54,8 +54,6 @@ _SUBJECT_AFTER = re.compile(
     r"^\s*(?:du cpp|cpp|du code de procedure penale)?\s*(?:il |elle )?(?:prevoit|permet|impose|autorise|dispose|exige|s applique|"
     r"designe|enonce|enumere|fixe|interdit|institue|confie|attribue|precise|definit|vise|couvre|concerne|est il|est elle)\b"
 )
-
-
 # « la durée de l'enquête préliminaire prévue à l'article 75-3 », « la libération conditionnelle de l'article 729 »:
 # the rule the article sets is what is asked — unless the words name offences (« les délits prévus à l'article… »).
 _RULE_OF_ARTICLE = re.compile(r"(?:\b(?:prevue?s?|fixee?s?|definie?s?|organisee?s?|regie?s?) (?:a|par)|\bde)(?: l| les)?(?: articles?| art)? ?$")
@@ -63,28 +61,25 @@ _OFFENCE_WORDS = re.compile(
     r"\b(?:infractions?|crimes?|delits?|faits|contraventions?|escroquer\w*|vols?|viols?|meurtres?|assassinats?|trafics?|"
     r"blanchiment|corruption|fraudes?|recel|homicides?|violences?|agressions?|atteintes?)\b"
 )
-
 # … nor when the rule only frames the act (« en dehors des heures prévues à l'article 59 », « dans les conditions
 # prévues à l'article 706-95-12 »).
 _FRAME_OF_RULE = re.compile(r"\b(?:en dehors|hors|au dela|dans les (?:conditions|formes|cas|limites)|selon les (?:modalites|formes)|sous reserve|conformement)\b")
-
-
 # The question asks what another code says: « selon le code des procédures civiles d'exécution », « le code de la route
 # permet-il… », « l'amende prévue par le code des douanes » (but « le délit prévu par le code de l'environnement » is context).
-_CODE_NAMES = "|".join(re.escape(fold(c)) for c in sorted(KNOWN_CODES, key=len, reverse=True))
 _CODE_ASKED = re.compile(
-    rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|aux termes du) (?:le |l )?(?P<a>{_CODE_NAMES})\b"
-    rf"|(?<!\bque )\ble (?P<b>{_CODE_NAMES}) (?:prevoit|permet|dispose|punit|sanctionne|fixe|dit|impose|autorise|interdit)\b"
-    rf"|\b(?P<object>\w+ \w+) (?:prevue?s?|fixee?s?) (?:par|dans) (?:le |l )?(?P<c>{_CODE_NAMES})\b"
+    rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|aux termes du) (?:le |l )?(?P<a>{KNOWN_CODES_FOLDED})\b"
+    rf"|(?<!\bque )\ble (?P<b>{KNOWN_CODES_FOLDED}) (?:prevoit|permet|dispose|punit|sanctionne|fixe|dit|impose|autorise|interdit)\b"
+    rf"|\b(?P<object>\w+ \w+) (?:prevue?s?|fixee?s?) (?:par|dans) (?:le |l )?(?P<c>{KNOWN_CODES_FOLDED})\b"
 )
 
 
 def _code_asked(folded: str) -> str | None:
+    """The code whose content the question asks, as named (« code des douanes »), if any."""
     for m in _CODE_ASKED.finditer(folded):
         if m.group("c") and _OFFENCE_WORDS.search(m.group("object")):
             continue  # « les délits prévus par le code de l'environnement »: the offences, context for the procedure
         name = m.group("a") or m.group("b") or m.group("c")
-        return next(c for c in KNOWN_CODES if fold(c) == name)
+        return CODE_BY_FOLDED_NAME[name]
     return None
 
 

@@ -410,7 +410,6 @@ class ExtractiveGenerator:
             standalone_question=p.standalone, retrieved=retrieved_ids(p, self.catalog), summary=headline, degraded=p.degraded,
         )
 
-
     def _basis_for(self, p: Prepared, basis: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """A competence's basis in its order, except that an article passage answering the question clearly better
         than the first comes first (« hors des espaces maritimes sous juridiction française » → 706-108, not 706-107)."""

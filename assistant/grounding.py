@@ -20,7 +20,7 @@ from assistant.catalog import Catalog
 from assistant.french import concept_groups, content_terms, tokenize
 from assistant.models import Citation, Unit
 from assistant.ranking import DURATION_RE
-from assistant.references import KNOWN_CODES, find_references
+from assistant.references import KNOWN_CODES_FOLDED, find_references
 from assistant.retrieval import POLE_TABLE_ARTICLE, Hit
 from assistant.text import MONTHS_PATTERN, fold, split_sentences
 from assistant.tools import POLE_INSTRUCTION
@@ -31,18 +31,16 @@ CORPUS_NAME = "Livre IV du code de procédure pénale, articles D cités et troi
 CANDIDATES = 8  # units considered for the answer (more than are finally cited)
 MIN_COVERAGE = 0.2  # idf-weighted share of the question's words found in the best candidate (calibrated on evals/questions.jsonl)
 MIN_COVERAGE_WITH_SUBJECT = 0.1  # … when the candidates already cover the act and the regime of the question
-MIN_COVERAGE_WITHOUT_ACT = 0.4
-MIN_COVERAGE_WITHOUT_REGIME = 0.45  # … when no candidate names the regime asked about, but they govern the act  # … when no candidate names the act asked about
-TOPIC_ANSWER_DEPTH = 3  # … among the first passages (« la CIVI a le caractère d'une juridiction civile » is 706-4, ranked second)
-TOPIC_ANSWERED_COVERAGE = 0.6
-TOPIC_ANSWERED_WITH_ACT = 0.3  # … when that alinéa (or the one before) names the act asked about  # … for an out-of-scope topic that the first passage answers (penalties: dev sets 3/3 answered, 0 refusals lost)
+MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked about
+MIN_COVERAGE_WITHOUT_REGIME = 0.45  # … when no candidate names the regime asked about, but they govern the act
+TOPIC_ANSWER_DEPTH = 3  # passages that may answer an out-of-scope topic (« la CIVI a le caractère d'une juridiction civile », 706-4, ranked second)…
+TOPIC_ANSWERED_COVERAGE = 0.6  # … with this coverage of the question (penalties: dev sets 3/3 answered, 0 refusals lost)
+TOPIC_ANSWERED_WITH_ACT = 0.3  # … or this one when that alinéa (or the one before) names the act asked about
 # Another code asked for the answer (« que prévoit le code pénal… », « quelle peine le code pénal prévoit-il »), not
 # only named as the source of an offence or a notion (« au titre de l'article 414-3 du code civil »).
-_OTHER_CODE = "(?:" + "|".join(re.escape(fold(c)) for c in sorted(KNOWN_CODES, key=len, reverse=True)) + ")"
 _OTHER_CODE_ASKED = re.compile(
-    rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|dans) (?:le |l )?{_OTHER_CODE}\b|\b{_OTHER_CODE} (?:prevoit|dispose|punit|sanctionne|fixe|dit)\b"
+    rf"\b(?:que (?:prevoit|dit|dispose|fixe)|selon|d apres|dans) (?:le |l )?{KNOWN_CODES_FOLDED}\b|\b{KNOWN_CODES_FOLDED} (?:prevoit|dispose|punit|sanctionne|fixe|dit)\b"
 )
-
 
 
 @dataclass

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.models import normalize_article_ref
-from assistant.text import ARTICLE_NUMBER
+from assistant.text import ARTICLE_NUMBER, fold
 
 # "article 706-88", "art. D. 15-4-4", "l'article 695-11", "706-88 CPP", "D15-4-4", "L. 512-2": explicit references.
 ARTICLE_REF_RE = re.compile(
@@ -47,6 +47,10 @@ KNOWN_CODES = (
     "code du sport", "code de l'aviation civile", "code des assurances", "code de l'urbanisme", "code de la sécurité sociale",
     "code des juridictions financières", "code de la construction et de l'habitation", "code général des collectivités territoriales",
 )
+_LONGEST_FIRST = sorted(KNOWN_CODES, key=len, reverse=True)  # « code de la santé publique » before « code de la »…
+# The known codes as a regex alternation over folded text (« code monetaire et financier »), longest first, and back.
+KNOWN_CODES_FOLDED = "(?:" + "|".join(re.escape(fold(c)) for c in _LONGEST_FIRST) + ")"
+CODE_BY_FOLDED_NAME = {fold(c): c for c in KNOWN_CODES}
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,12 @@ class Reference:
 
 def _known_code_at(text: str, start: int) -> str | None:
     """A known code named at ``start``, read whole (the text name stops before « et »: « code monétaire et financier »)."""
-    low = text[start : start + 90].replace("’", "'").lower()
-    return next((code for code in sorted(KNOWN_CODES, key=len, reverse=True) if low.startswith(code)), None)
+    return _known_code(text[start : start + 90].replace("’", "'").lower())
+
+
+def _known_code(low: str) -> str | None:
+    """The known code a (lower-case) name starts with."""
+    return next((code for code in _LONGEST_FIRST if low.startswith(code)), None)
 
 
 def _text_name(raw: str) -> str | None:
@@ -70,9 +78,9 @@ def _text_name(raw: str) -> str | None:
     low = name.lower()
     if low.startswith(_CPP_NAMES) or low in ("code", "présent code"):
         return None  # « l'article 999-1 du code » in a CPP passage: the CPP itself
-    for code in sorted(KNOWN_CODES, key=len, reverse=True):
-        if low.startswith(code):
-            return code
+    known = _known_code(low)
+    if known is not None:
+        return known
     if low.startswith("code"):
         return " ".join(name.split()[:4])
     return " ".join(name.split()[:6])
