@@ -239,7 +239,7 @@ def analyze(question: str) -> QuestionAnalysis:
     articles = _article_roles(question, kind, bool(acts), special)
     topic = None
     for t in voc.out_of_scope:
-        if t.pattern.search(folded) and (t.scope == "other-law" or not regimes):
+        if t.pattern.search(folded) and (t.scope == "other-law" or not regimes) and not (t.unless and t.unless.search(folded)):
             topic = t
             break
     return QuestionAnalysis(

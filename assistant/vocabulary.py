@@ -20,6 +20,7 @@ class OutOfScopeTopic:
     label: str  # French, with its preposition: « du droit civil »
     pattern: re.Pattern[str]
     answered_by: re.Pattern[str] | None = None  # a statement by which the corpus itself answers (a penalty it sets)
+    unless: re.Pattern[str] | None = None  # words that bring the question back into the corpus (cooperation with a State)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def vocabulary() -> Vocabulary:
             OutOfScopeTopic(
                 t["id"], t["scope"], t["label"], re.compile(t["pattern"]),
                 re.compile(t["answered_by"]) if "answered_by" in t else None,
+                re.compile(t["unless"]) if "unless" in t else None,
             )
             for t in data["out_of_scope"]
         ),

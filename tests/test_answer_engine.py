@@ -436,6 +436,29 @@ def test_neighbouring_branches_of_law_are_refused(question: str, topic: str, ass
     assert answer.refused and topic in answer.answer, answer.answer[:300]
 
 
+@pytest.mark.parametrize("question", [
+    "Le parquet de Bruxelles peut-il ordonner une garde à vue de 96 heures pour trafic de stupéfiants ?",
+    "Au Québec, combien de temps dure une garde à vue pour crime organisé ?",
+    "Selon le code criminel canadien, quelle est la durée maximale de la détention avant comparution ?",
+    "La police de Londres peut-elle retenir un suspect terroriste quatorze jours ?",
+])
+def test_another_states_authorities_and_law_are_refused(question: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and "droit d'un autre État" in answer.answer, answer.answer[:300]
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    # Cooperation with another State, or a French court for what happened there, is the corpus's own subject.
+    ("Quel est le délai pour présenter au procureur général la personne arrêtée sur un mandat d'arrêt européen émis "
+     "par le juge d'instruction de Madrid ?", "695-27"),
+    ("Comment monter une équipe commune d'enquête avec la Belgique ?", "695-3"),  # (695-2 would answer better)
+    ("Le procureur de la République de Lyon peut-il autoriser une sonorisation ?", "706-96"),
+])
+def test_a_foreign_place_in_a_cooperation_question_is_answered(question: str, article: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused and article in {c.article for c in answer.citations if c.role == "source"}, answer.answer[:300]
+
+
 @pytest.mark.parametrize(("question", "article"), [
     ("L'audition d'un mineur victime d'une agression sexuelle doit-elle être enregistrée ?", "706-52"),
     ("Fraude fiscale d'une grande complexité : le procureur de la République financier est-il compétent ?", "705"),
