@@ -47,6 +47,16 @@ def expand_abbreviations(text: str) -> str:
     return _THESAURUS_RE.sub(lambda m: f"{m.group(0)} ({THESAURUS[m.group(0).lower()]})", text)
 
 
+_ABROAD = "à l'étranger"
+_ABROAD_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k, v in THESAURUS.items() if v == _ABROAD) + r")\b", re.I)
+
+
+def with_abroad(text: str) -> str:
+    """A place abroad named in the text (« un viol commis en Espagne ») said as the texts say it (« à l'étranger »),
+    and nothing else expanded: the competence matters are looked for in the magistrate's own words."""
+    return _ABROAD_RE.sub(lambda m: f"{m.group(0)} ({_ABROAD})", text)
+
+
 def _join_article_numbers(text: str) -> str:
     """``D. 15-4-4`` → ``d15-4-4`` so the tokenizer keeps it whole; plain numbers are left as they are."""
     return re.sub(r"\b([RDAL])\s?\.\s?(\d)", lambda m: m.group(1) + m.group(2), text, flags=re.I)

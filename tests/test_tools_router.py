@@ -66,6 +66,11 @@ from assistant.tools.router import ToolCall, describe_result, route
             "Qui est compétent pour juger un mineur auteur d'un acte terroriste ?",
             "juridiction-specialisee", {"matter": "terrorisme", "minor": True, "stage": "jugement"},
         ),
+        # A country is « à l'étranger » for the matter; a country that is not where the offence was committed is not.
+        ("Un Français commet un viol en Espagne : quel tribunal français est compétent ?",
+         "juridiction-specialisee", {"matter": "infractions-hors-territoire"}),
+        ("Trafic de stupéfiants entre le Maroc et la France : quelle juridiction spécialisée ?",
+         "juridiction-specialisee", {"matter": "stupefiants"}),
     ],
 )
 def test_route_recognises_tool_questions(catalog: Catalog, question: str, name: str, arguments: dict) -> None:

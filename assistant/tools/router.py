@@ -16,7 +16,7 @@ from typing import Any
 from assistant.analysis import QuestionAnalysis, analyze
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
-from assistant.french import expand_abbreviations
+from assistant.french import expand_abbreviations, with_abroad
 from assistant.text import fold
 from assistant.tools import DELAI, JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
 from assistant.tools.competence import find_matter
@@ -227,8 +227,9 @@ def route(question: str, catalog: Catalog, analysis: QuestionAnalysis | None = N
     if analysis.kind in ("text", "status", "list"):
         return None  # the text of an article, its status or the offences a list holds: retrieval answers
     folded = fold(expand_abbreviations(question))
-    # A matter is looked for in the magistrate's own words (« PNAT » must not become a five-word synonym that wins).
-    return _route_pole(folded, catalog) or _route_delai(question, folded, analysis) or _route_competence(fold(question), analysis)
+    # A matter is looked for in the magistrate's own words (« PNAT » must not become a five-word synonym that wins),
+    # a place abroad read as « à l'étranger ».
+    return _route_pole(folded, catalog) or _route_delai(question, folded, analysis) or _route_competence(fold(with_abroad(question)), analysis)
 
 
 def route_follow_up(question: str, previous: str, catalog: Catalog) -> ToolCall | None:
