@@ -39,6 +39,8 @@ _QUALIFIER_BEFORE = re.compile(
 )
 _FOR_OFFENCES = re.compile(r"\bpour (les|une|des|un|l) ?(infractions?|crimes?|delits?|faits)\b")
 # What asks for a list itself (« quelles infractions… », « figure-t-il dans la liste… »), not only names one.
+# « si c'est le JI qui l'autorise » names who acts in a hypothesis; it does not ask « qui ».
+_CONDITIONAL_CLEFT = re.compile(r"\b(si|quand|lorsque|lorsqu) c est (?P<who>(?:\w+ ){1,7}?)qui\b")
 _ASKS_LIST = re.compile(r"\bquel(le)?s? (sont les )?(infractions|crimes|delits)\b|\bliste\b|\b(figure|figurent)\b|\b(fait|font)( t)? (il |elle |ils |elles )?partie\b")
 _PARENTHESIS_BEFORE = re.compile(r"\(\s*(?:(?:art\.?|articles?)\s*)?$", re.I)
 _SUBJECT_BEFORE = re.compile(
@@ -103,6 +105,7 @@ class QuestionAnalysis:
     articles: tuple[ArticleMention, ...] = ()
     out_of_scope: OutOfScopeTopic | None = None
     stages: tuple[str, ...] = ()  # procedural stages named (enquête, information, jugement)
+    authorities: tuple[str, ...] = ()  # magistrates named (JLD, JI, procureur)
     follow_up: str = ""  # a follow-up's own words (« Et la défense peut contester ? »); empty for a question on its own
     code_asked: str | None = None  # another code whose content is asked (« selon le code des douanes »), as named
 
@@ -219,7 +222,8 @@ def analyze(question: str) -> QuestionAnalysis:
     acts = tuple(a for a, p in voc.acts.items() if _classify(p, marked, negated_spans) is not None)
     # « Pour les infractions visées à l'article 706-47, l'audition doit-elle être filmée ? » asks about the act, not the list.
     about_act = bool(acts) and (bool(_FOR_OFFENCES.search(folded)) or not _ASKS_LIST.search(folded))
-    kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(folded) and not (about_act and k == "list")), "rule"))
+    asking = _CONDITIONAL_CLEFT.sub(lambda m: f"{m.group(1)} {m.group('who')}", folded)
+    kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(asking) and not (about_act and k == "list")), "rule"))
     regimes, negated = [], []
     for name, pattern in voc.regimes.items():
         state = _classify(pattern, marked, negated_spans)
@@ -246,6 +250,7 @@ def analyze(question: str) -> QuestionAnalysis:
         question=question, folded=folded, kind=kind, acts=acts, regimes=tuple(regimes), negated=tuple(negated),
         polarity=polarity, articles=articles, out_of_scope=topic,
         stages=tuple(name for name, pattern in voc.stages.items() if pattern.search(folded)),
+        authorities=tuple(name for name, pattern in voc.authorities.items() if pattern.search(folded)),
         code_asked=_code_asked(folded),
     )
 

@@ -18,6 +18,13 @@ from assistant.models import DocumentInfo, PoleRow, Unit, normalize_article_ref
 SCOPE_LIST_MIN_CITERS = 4
 
 
+_ITEM_REFERENCE = re.compile(
+    r"\b(?:au|aux) (?P<first>\d+)°(?: (?:et|ou) (?:au )?(?P<second>\d+)°)? "
+    r"(?:(?:du même article|de l'article|du I de l'article|du II de l'article) (?P<article>\d+(?:-\d+)*)|du présent article)"
+)
+
+
+
 @dataclass
 class Catalog:
     """Units, documents and the D15-4-4 table, with lookups by reference."""
@@ -97,6 +104,20 @@ class Catalog:
 
             graph[unit.unit_id] = {r.number if r.code is None else f"{r.code} {r.number}" for r in find_references(unit.text)}
         return graph[unit.unit_id]
+
+    def items_referred(self, sentence: str, unit: Unit) -> str:
+        """The enumeration items a sentence refers to by number (« L'autorisation mentionnée au 2° du même article
+        706-95-12 » → « 2° Au cours de l'information, par le juge d'instruction… »): what the sentence is about, for
+        matching a question's words; never quoted."""
+        out = []
+        for m in _ITEM_REFERENCE.finditer(sentence):
+            target = unit if m.group("article") is None else next(
+                (u for u in self.units_for_article(m.group("article")) if not u.abrogated), None)
+            if target is None:
+                continue
+            for number in filter(None, (m.group("first"), m.group("second"))):
+                out += [al for al in target.alineas if al.startswith(f"{number}° ")]
+        return " ".join(out)
 
     def cited_by_count(self, article: str) -> int:
         """How many units refer to an article (its in-degree in the cross-reference graph)."""

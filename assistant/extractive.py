@@ -127,7 +127,9 @@ class ExtractiveGenerator:
             body_sentences[hit.unit.unit_id] = len(sentences)
             notes = self._note_sentences(hit.unit)
             for order, sentence in enumerate(sentences + notes):
-                s = sentence_score(sentence, q_terms, a, idf) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
+                # « L'autorisation mentionnée au 2° de l'article 706-95-12 » is about the information (that 2°)
+                referred = set(tokenize(self.catalog.items_referred(sentence, hit.unit))) if hit.unit.kind == "code" else None
+                s = sentence_score(sentence, q_terms, a, idf, referred=referred) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
                 if order >= len(sentences):
                     s *= NOTE_FACTOR
                 scored.append(Passage(hit.unit, sentence, s, rank, order))

@@ -29,6 +29,8 @@ _CONSENT_CONCEPTS = ("consentement", "accord")
 _REFUSES = re.compile(r"\b(refuse\w*|s oppose\w*|n est pas d accord|ne veut pas)\b")
 NEW_SUBJECT_WORDS = 2  # content words of its own that make a follow-up asking the same kind of answer a new question
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
+# « Et si c'est le JI qui l'autorise pendant l'information ? »: one clause, a new hypothesis for the same question.
+_HYPOTHESIS = re.compile(r"^(si|s'il|s'ils|s'elle|s'elles|quand c'est|lorsque|lorsqu'|en cas)\b[^,;:?]*\??$", re.I)
 _QUESTION_WORDS = re.compile(r"\b(quel(le)?s?|quoi|comment|combien|est ce que|est il|peut on|peut il|au maximum|maximale?|minimale?)\b")
 
 
@@ -38,10 +40,18 @@ def is_follow_up(question: str, history: list[dict[str, str]]) -> bool:
     return bool(FOLLOW_UP_RE.match(question)) or len(content_terms(question)) <= 2
 
 
+def is_hypothesis(own: str) -> bool:
+    """« si c'est le JI qui l'autorise pendant l'information », « quand c'est le juge d'instruction »: a follow-up that
+    only sets a new hypothesis asks the previous question again, under it."""
+    return bool(_HYPOTHESIS.match(own.replace("’", "'").strip(" ?"))) and not _QUESTION_WORDS.search(fold(own))
+
+
 def asks_its_own_question(question: str, own: QuestionAnalysis) -> bool:
     """A follow-up that asks something itself (« Et combien d'assesseurs ? », « Et qui statue ? »), not only names a
     new regime, act or place for the previous question (« Et pour le terrorisme ? », « Et le TJ de Dax ? »).
     ``own``: the analysis of the follow-up's own words."""
+    if is_hypothesis(FOLLOW_UP_RE.sub("", question).strip()):
+        return False
     words = fold(FOLLOW_UP_RE.sub("", question))
     return own.kind != "rule" or bool(_QUESTION_WORDS.search(words) or _ASKING.search(words))
 
@@ -84,7 +94,7 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
     if not own:
         return previous
     mine, theirs = analyze(own), analyze(previous)
-    if changes_subject(mine, theirs):
+    if not is_hypothesis(own) and changes_subject(mine, theirs):
         return f"{own.rstrip(' ?')} ? (contexte : {context_of(previous)})"
     voc = vocabulary()
     replaced = []
@@ -95,6 +105,12 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
     my_stages, their_stages = set(mine.stages), set(theirs.stages)
     if my_stages and not my_stages & their_stages:
         replaced += [voc.stages[s] for s in their_stages]  # « Et pendant l'information ? » replaces the stage
+    mine_authorities = set(mine.authorities) or {a for s in my_stages - their_stages for a in voc.stage_authorities.get(s, ())}
+    if mine_authorities and not mine_authorities & set(theirs.authorities):
+        replaced += [voc.authorities[a] for a in theirs.authorities]  # « Et quand c'est le juge d'instruction ? »
+        their_acting = {s for s in their_stages if set(voc.stage_authorities.get(s, ())) & set(theirs.authorities)}
+        if not my_stages and not any(mine_authorities & set(voc.stage_authorities.get(s, ())) for s in their_acting):
+            replaced += [voc.stages[s] for s in their_acting]  # the JI does not act in the enquête the JLD acted in
     replaced += [voc.polarity[c] for c, affirmed in mine.polarity.items() if theirs.polarity.get(c) == (not affirmed)]
     refused = [c for c in _CONSENT_CONCEPTS if theirs.polarity.get(c) is True and not mine.polarity and _REFUSES.search(fold(own))]
     if refused:

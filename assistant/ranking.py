@@ -95,13 +95,16 @@ LENGTH_PENALTY = 0.25
 
 
 def sentence_score(
-    sentence: str, q_terms: Sequence[str], a: QuestionAnalysis, idf: Callable[[str], float], terms: set[str] | None = None
+    sentence: str, q_terms: Sequence[str], a: QuestionAnalysis, idf: Callable[[str], float], terms: set[str] | None = None,
+    referred: set[str] | None = None,
 ) -> float:
     """How well one sentence answers: the question's words it holds (by rarity), more when it states what kind of
     answer is asked (a duration, an authority…), names the act, and speaks of a concept with the question's polarity.
-    ``terms``: the sentence's tokens when already known."""
+    ``terms``: the sentence's tokens when already known; ``referred``: those of the items it refers to by number
+    (they say what the sentence is about, without making it longer)."""
     terms = set(tokenize(sentence)) if terms is None else terms
-    score = sum(idf(t) for t in q_terms if t in terms)  # q_terms in a fixed order: the same sum in every process
+    held = terms | referred if referred else terms
+    score = sum(idf(t) for t in q_terms if t in held)  # q_terms in a fixed order: the same sum in every process
     score /= 1 + LENGTH_PENALTY * math.log1p(max(len(terms) - 25, 0))  # a very long sentence dilutes its matches
     pattern = KIND_SENTENCE.get(a.kind)
     if pattern is not None and pattern.search(sentence):

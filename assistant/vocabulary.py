@@ -35,6 +35,8 @@ class Vocabulary:
     scoping_regimes: tuple[str, ...]
     polarity: dict[str, re.Pattern[str]]
     stages: dict[str, re.Pattern[str]]
+    authorities: dict[str, re.Pattern[str]]
+    stage_authorities: dict[str, tuple[str, ...]]  # who acts at each stage
     out_of_scope: tuple[OutOfScopeTopic, ...]
 
 
@@ -52,6 +54,8 @@ def vocabulary() -> Vocabulary:
         scoping_regimes=tuple(data["negation"]["scoping_regimes"]),
         polarity={k: re.compile(v) for k, v in data["polarity"].items()},
         stages={k: re.compile(v) for k, v in data["stages"].items()},
+        authorities={k: re.compile(v) for k, v in data["authorities"].items()},
+        stage_authorities={k: tuple(v) for k, v in data["stage_authorities"].items()},
         out_of_scope=tuple(
             OutOfScopeTopic(
                 t["id"], t["scope"], t["label"], re.compile(t["pattern"]),

@@ -239,6 +239,34 @@ def test_a_follow_up_naming_another_stage_replaces_the_stage() -> None:
     assert "preliminaire" in fold(contextualize("Et en enquête préliminaire de flagrance ?", previous))
 
 
+def test_a_follow_up_naming_another_magistrate_or_stage_leaves_the_previous_magistrate_behind() -> None:
+    jld = _history("Pour combien de temps le JLD peut-il autoriser une technique spéciale d'enquête pendant l'enquête ?")
+    standalone = fold(contextualize("Et quand c'est le juge d'instruction ?", jld))
+    assert "jld" not in standalone and "pendant l enquete" not in standalone and "combien de temps" in standalone
+    # « pendant l'information »: the JI acts there, not the JLD of the enquête.
+    assert "jld" not in fold(contextualize("Et pendant l'information ?", jld))
+    # Another act, or the same magistrate, keeps him.
+    assert "jld" in fold(contextualize("Et pour une sonorisation ?", jld))
+    assert "jld" in fold(contextualize("Et si le JLD refuse ?", jld))
+
+
+def test_a_hypothesis_follow_up_asks_the_previous_question_again() -> None:
+    """« si c'est le JI qui l'autorise » sets a hypothesis: it neither asks « qui » nor changes the subject."""
+    assert analyze("si c'est le JI qui l'autorise pendant l'information ?").kind != "authority"
+    assert analyze("Est-ce le JLD qui autorise la sonorisation ?").kind == "authority"  # (that one asks who)
+    previous = _history("Pour combien de temps le JLD peut-il autoriser une captation de données informatiques en enquête ?")
+    standalone = contextualize("Et si c'est le JI qui l'autorise pendant l'information ?", previous)
+    assert "combien de temps" in fold(standalone) and "contexte" not in standalone
+    # A follow-up that asks its own question still does (« Et qui statue ? »).
+    assert "contexte" in contextualize("Et si elle refuse, qui statue sur la remise ?", previous)
+
+
+def test_a_sentence_is_read_with_the_item_it_refers_to(assistant: Assistant) -> None:
+    """706-95-16 « L'autorisation mentionnée au 2° du même article 706-95-12 » is the information's (that 2°)."""
+    answer = assistant.ask("Et pendant l'information ?", _history("Pour combien de temps le JLD autorise-t-il une sonorisation en enquête ?"))
+    assert _first_source(answer).article == "706-95-16" and "quatre mois" in answer.answer.splitlines()[0], answer.answer[:300]
+
+
 def test_a_follow_up_in_the_negative_replaces_the_affirmed_concept() -> None:
     previous = _history("Extradition : si la personne consent à son extradition, quand comparaît-elle ?")
     standalone = contextualize("Et s'il ne consent pas ?", previous)
