@@ -140,7 +140,7 @@ _CLAUSE_MARK = " zzclause "
 
 def _fold_clauses(text: str) -> str:
     """The text folded clause by clause, a mark between clauses (folding alone drops the commas)."""
-    return _CLAUSE_MARK.join(f for f in (fold(part) for part in re.split(r"[,;:()?!]", text)) if f)
+    return _CLAUSE_MARK.join(f for f in (fold(part) for part in re.split(r"[,;:?!]", text)) if f)
 
 
 def _negated_spans(folded: str) -> list[tuple[int, int]]:
@@ -162,6 +162,24 @@ def _classify(pattern: re.Pattern[str], folded: str, negated: list[tuple[int, in
     if not found:
         return None
     return any(not any(s <= m.start() < e for s, e in negated) for m in found)
+
+
+# « nécessite-t-elle l'accord », « faut-il le consentement », « l'accord est-il requis »: whether it is needed is asked.
+_NEED_BEFORE = re.compile(
+    r"\b(faut il|faut t il|necessite\w*|suppose\w*|exige\w*|requier\w*|subordonne\w*|soumise?s? a|besoin)( t (il|elle))?"
+    r"( (de|a|d|l|le|la|son|sa|leur|un|une|du|au))*( accord| assentiment| consentement| zzclause)*\s*$"  # « l'accord (consentement consentir) »
+)
+_NEED_AFTER = re.compile(r"^\w*( du \w+| de l \w+| de la \w+)*( \w+)? (est|sont) (il |elle |ils |elles )?(requise?s?|necessaires?|obligatoires?|exigee?s?)\b")
+_YES_NO_CONCEPTS = ("consentement", "accord")
+
+
+def _asked_whether_needed(pattern: re.Pattern[str], folded: str, negated: list[tuple[int, int]]) -> bool:
+    """The concept is named only as what the question asks for (« LC expulsion : faut-il l'accord du détenu ? »)."""
+    found = [m for m in pattern.finditer(folded) if not any(s <= m.start() < e for s, e in negated)]
+    return bool(found) and all(
+        _NEED_BEFORE.search(folded[max(0, m.start() - 60) : m.start()]) or _NEED_AFTER.search(folded[m.start() : m.start() + 60])
+        for m in found
+    )
 
 
 def _offence_in_parenthesis(question: str, start: int) -> bool:
@@ -233,6 +251,8 @@ def analyze(question: str) -> QuestionAnalysis:
             negated.append(name)
     polarity: dict[str, bool] = {}
     for name, pattern in voc.polarity.items():
+        if name in _YES_NO_CONCEPTS and _asked_whether_needed(pattern, marked, negated_spans):
+            continue  # « faut-il l'accord du condamné ? » asks whether, in either sense: no side to favour
         state = _classify(pattern, marked, negated_spans)
         if state is not None:
             polarity[name] = state

@@ -444,6 +444,16 @@ def test_a_negation_ends_with_its_clause(assistant: Assistant) -> None:
     assert "criminalite-organisee" in analyze("Hors bande organisée, combien de temps dure la garde à vue ?").negated
 
 
+def test_asking_whether_consent_is_needed_favours_neither_side(assistant: Assistant) -> None:
+    """« suppose-t-elle l'accord du condamné ? » asks whether; the answer may well be « sans le consentement »."""
+    assert "consentement" not in analyze("La libération conditionnelle-expulsion suppose-t-elle l'accord du condamné ?").polarity
+    assert analyze("Avec l'accord de l'occupant, peut-on perquisitionner de nuit ?").polarity.get("consentement") is True
+    # The expansion of a negated word is negated with it (« sans son accord (consentement) »).
+    assert analyze("Sans son accord, le transfèrement est-il possible ?").polarity == {"consentement": False, "accord": False}
+    answer = assistant.ask("La libération conditionnelle-expulsion suppose-t-elle l'accord du condamné étranger ?")
+    assert not answer.refused and "sans le consentement de l" in answer.answer, answer.answer[:400]
+
+
 @pytest.mark.parametrize(("question", "topic"), [
     ("Un mineur de quinze ans mis en examen pour un vol avec violence peut-il être placé en détention provisoire ?", "mineurs"),
     ("Un juge d'instruction belge peut-il délivrer un mandat d'arrêt sans interrogatoire préalable ?", "droit d'un autre État"),
