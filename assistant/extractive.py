@@ -153,7 +153,8 @@ class ExtractiveGenerator:
             # The chapeau and its items, in the text's order (the item that matched among them, or after them).
             chosen = [Passage(unit, chapeau, lead.score, lead.rank, -1), Passage(unit, items, lead.score, lead.rank, 0, list_items=True)]
             if lead.quote != chapeau and lead.quote not in items:
-                chosen.append(lead)
+                # the item that answers right after its chapeau, then the first items (both within the items' budget)
+                chosen = [chosen[0], replace(lead, list_items=True), chosen[1]]
             else:
                 # The item the question names (« fausse monnaie », « vols »), when the budget left it out of the first items.
                 asked_items = [ps for ps in scored if ps.unit is unit and unit.kind == "code" and NUMBERED_ITEM_RE.match(ps.quote) and ps.score > 0]
@@ -304,7 +305,7 @@ class ExtractiveGenerator:
         if index is None:
             return None
         for al in reversed(unit.alineas[:index]):
-            if not re.match(r"^\d+° ", al):
+            if not ITEM_RE.match(al):  # (« 1° », « a) » or « - » items alike: the chapeau is before them all)
                 return split_sentences(al)[-1]
         return None
 

@@ -786,6 +786,18 @@ def test_a_chapeau_is_quoted_with_the_items_it_announces(assistant: Assistant) -
     assert "suivants :" in answer.answer and "2° Office anti-stupéfiants" in answer.answer
 
 
+def test_a_bulleted_item_that_answers_comes_with_its_own_chapeau(assistant: Assistant) -> None:
+    """A circulaire's « - » item is quoted after the sentence that announces the list (not after the previous item),
+    and before the list's first items, whatever the quote budget."""
+    answer = assistant.ask("Risque de disparition des données chez un hébergeur étranger : qui est le point de contact "
+                           "pour le gel avant la DEPI ?")
+    assert "OFAC" in answer.answer.split("\n", 1)[0] and "- Les points de contacts" in answer.answer, answer.answer[:500]
+    escort = assistant.ask("Extraction d'un détenu de niveau d'escorte 3 à 5 : qu'attend la circulaire du magistrat mandant ?")
+    text = escort.answer
+    assert "veillera à alimenter" in text.split("\n", 1)[0] and "- en amont d'une extraction d'un détenu de niveau d'escorte 3 à 5" in text
+    assert text.index("- en amont d'une extraction") < text.index("- lors de l'incarcération initiale")
+
+
 def test_a_circulaire_footnote_can_be_the_answer(assistant: Assistant, corpus_text: CorpusText) -> None:
     answer = assistant.ask("C'est quoi KODEX dont parle la circulaire d'avril 2026 sur les fournisseurs ?")
     assert not answer.refused and "KODEX" in answer.answer.split("\n", 1)[0]
