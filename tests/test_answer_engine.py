@@ -798,6 +798,14 @@ def test_a_bulleted_item_that_answers_comes_with_its_own_chapeau(assistant: Assi
     assert text.index("- en amont d'une extraction") < text.index("- lors de l'incarcération initiale")
 
 
+def test_an_abbreviation_spelled_out_in_a_sentence_counts_as_one_concept(assistant: Assistant) -> None:
+    """« FIJAIT » expands to nine words: the sentence that only spells the file's name out must not outweigh the one
+    that states the penalty asked."""
+    answer = assistant.ask("Quelle peine pour une personne inscrite au FIJAIT qui part à l'étranger sans l'avoir déclaré ?")
+    first = answer.answer.split("\n", 1)[0]
+    assert _first_source(answer).article == "706-25-7" and "puni" in first and "fichier des personnes recherchées" not in first
+
+
 def test_a_circulaire_footnote_can_be_the_answer(assistant: Assistant, corpus_text: CorpusText) -> None:
     answer = assistant.ask("C'est quoi KODEX dont parle la circulaire d'avril 2026 sur les fournisseurs ?")
     assert not answer.refused and "KODEX" in answer.answer.split("\n", 1)[0]
