@@ -23,7 +23,7 @@ STOP_WORDS = frozenset(
     vos votre vous y l d j m n s t c qu jusqu lorsqu puisqu quoi quel quelle quels quelles quand comment combien dont ou
     ai as avons avez ont suis es sommes etes etait etaient sera seront serait peut peuvent doit doivent faut fait faire
     cela ca ceci celui celle ceux celles tout tous toute toutes autre autres plus moins tres bien alors donc aussi ainsi
-    article articles art cpp code procedure penale alinea dit dire prevoit prevu prevue quoi est-ce lequel laquelle
+    article articles art cpp code procedure penale alinea dit dire prevoit prevu prevue quoi est-ce lequel laquelle agit
     """.split()
 )
 

@@ -129,6 +129,7 @@ class UnitText:
     def __init__(self, subjects: Mapping[str, set[str]]) -> None:
         self._cache: dict[str, tuple[set[str], set[str], list[tuple[str, set[str]]]]] = {}
         self._folded: dict[str, str] = {}
+        self._stages: dict[str, str | None] = {}
         self._subjects = subjects  # tokens of each unit's subject-index entry, as retrieval indexed them
 
     def subject(self, unit: Unit) -> set[str]:
@@ -140,6 +141,15 @@ class UnitText:
         if got is None:
             got = self._folded[unit.unit_id] = fold(" ".join((unit.title, " ".join(unit.hierarchy), unit.text)))
         return got
+
+    def stage(self, unit: Unit) -> str | None:
+        """The one procedural stage an article's first sentence sets it in (« Si les nécessités de l'enquête
+        préliminaire… l'exigent » → enquête), or None (no stage, or several: « au cours de l'enquête ou de l'information »)."""
+        if unit.unit_id not in self._stages:
+            first = fold(split_sentences(unit.alineas[0])[0]) if unit.alineas and unit.kind == "code" else ""
+            found = [name for name, pattern in vocabulary().stages.items() if pattern.search(first)]
+            self._stages[unit.unit_id] = found[0] if len(found) == 1 else None
+        return self._stages[unit.unit_id]
 
     def of(self, unit: Unit) -> tuple[set[str], set[str], list[tuple[str, set[str]]]]:
         got = self._cache.get(unit.unit_id)

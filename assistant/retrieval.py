@@ -262,6 +262,8 @@ class HybridSearch:
             ranked = [h for h in ranked if not h.unit.abrogated]
         if analysis is not None and self.ranker_weights:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
+        if analysis is not None:
+            ranked = self._stage_first(ranked, analysis)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
 
@@ -310,6 +312,21 @@ class HybridSearch:
             h.score *= factor
 
 
+    def _stage_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
+        """« …au cours d'une information judiciaire ? »: when the first hit opens on another stage (« Si les nécessités
+        de l'enquête préliminaire… », 706-90) and a close sibling opens on the asked one (706-91), the sibling leads."""
+        if len(a.stages) != 1 or not ranked:
+            return ranked
+        asked = a.stages[0]
+        first = self._texts.stage(ranked[0].unit)
+        if first is None or first == asked:
+            return ranked
+        for i, h in enumerate(ranked[1:STAGE_DEPTH], start=1):
+            if self._texts.stage(h.unit) == asked:
+                h.score = ranked[0].score
+                return [h, *ranked[:i], *ranked[i + 1 :]]
+        return ranked
+
     def _polarity(self, unit: Unit, concept: str) -> bool | None:
         """Whether the unit speaks of a concept affirmatively (True), only in the negative (False), or not at all
         (computed once per unit and concept: it is on the path of every question in the negative)."""
@@ -342,6 +359,7 @@ QUALIFIER_CITER_FACTOR = 1.3
 ACT_FACTOR = 1.25
 REGIME_FACTOR = 1.15
 POLARITY_FACTOR = 0.75
+STAGE_DEPTH = 3  # the siblings among which the asked stage decides the first
 
 CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)
 

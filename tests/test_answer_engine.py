@@ -250,6 +250,15 @@ def test_a_follow_up_naming_another_magistrate_or_stage_leaves_the_previous_magi
     assert "jld" in fold(contextualize("Et si le JLD refuse ?", jld))
 
 
+def test_the_stage_asked_decides_between_siblings_that_open_on_their_stage(assistant: Assistant) -> None:
+    """706-89 / 706-90 / 706-91 open on flagrance, préliminaire, information: the stage asked picks among them."""
+    previous = _history("En préliminaire crim org, peut-on perquisitionner de nuit ?")
+    answer = assistant.ask("Et au cours d'une information judiciaire ?", previous)
+    assert _first_source(answer).article == "706-91", answer.answer[:300]
+    # Not fired: the stage asked is the first hit's own.
+    assert _first_source(assistant.ask("En préliminaire crim org, peut-on perquisitionner de nuit ?")).article == "706-90"
+
+
 def test_a_hypothesis_follow_up_asks_the_previous_question_again() -> None:
     """« si c'est le JI qui l'autorise » sets a hypothesis: it neither asks « qui » nor changes the subject."""
     assert analyze("si c'est le JI qui l'autorise pendant l'information ?").kind != "authority"
