@@ -104,7 +104,8 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
         replaced += [voc.acts[a] for a in theirs.acts]  # « Et pour une infiltration ? » replaces the act
     my_stages, their_stages = set(mine.stages), set(theirs.stages)
     if my_stages and not my_stages & their_stages:
-        replaced += [voc.stages[s] for s in their_stages]  # « Et pendant l'information ? » replaces the stage
+        # « Et pendant l'information ? » replaces the stage, and the phase it belongs to (« en enquête [préliminaire] »)
+        replaced += [voc.stages[s] for s in their_stages] + [voc.stages[p] for p in {voc.stage_parent.get(s) for s in their_stages} if p]
     mine_authorities = set(mine.authorities) or {a for s in my_stages - their_stages for a in voc.stage_authorities.get(s, ())}
     if mine_authorities and not mine_authorities & set(theirs.authorities):
         replaced += [voc.authorities[a] for a in theirs.authorities]  # « Et quand c'est le juge d'instruction ? »

@@ -37,6 +37,7 @@ class Vocabulary:
     stages: dict[str, re.Pattern[str]]
     authorities: dict[str, re.Pattern[str]]
     stage_authorities: dict[str, tuple[str, ...]]  # who acts at each stage
+    stage_parent: dict[str, str]  # the phase a stage is part of (flagrance and préliminaire: the enquête)
     out_of_scope: tuple[OutOfScopeTopic, ...]
 
 
@@ -56,6 +57,7 @@ def vocabulary() -> Vocabulary:
         stages={k: re.compile(v) for k, v in data["stages"].items()},
         authorities={k: re.compile(v) for k, v in data["authorities"].items()},
         stage_authorities={k: tuple(v) for k, v in data["stage_authorities"].items()},
+        stage_parent=dict(data["stage_parent"]),
         out_of_scope=tuple(
             OutOfScopeTopic(
                 t["id"], t["scope"], t["label"], re.compile(t["pattern"]),

@@ -257,6 +257,13 @@ def test_the_stage_asked_decides_between_siblings_that_open_on_their_stage(assis
     assert _first_source(answer).article == "706-91", answer.answer[:300]
     # Not fired: the stage asked is the first hit's own.
     assert _first_source(assistant.ask("En préliminaire crim org, peut-on perquisitionner de nuit ?")).article == "706-90"
+    # Flagrance and préliminaire are stages of their own within the enquête.
+    assert analyze("En enquête préliminaire, qui autorise ?").stages == ("preliminaire",)
+    assert analyze("Pendant l'enquête de flagrance, qui autorise ?").stages == ("flagrance",)
+    flagrance = assistant.ask("En flagrance sur un trafic de stupéfiants en bande organisée, peut-on perquisitionner de nuit ?")
+    assert _first_source(flagrance).article == "706-89"
+    after = contextualize("Et pendant l'information ?", _history("En enquête préliminaire, qui autorise une sonorisation ?"))
+    assert analyze(after).stages == ("information",), after  # the enquête left with its préliminaire
 
 
 def test_a_hypothesis_follow_up_asks_the_previous_question_again() -> None:
