@@ -301,6 +301,12 @@ def test_a_follow_up_is_answered_by_what_it_asks(previous: str, follow_up: str, 
     assert _first_source(answer).article == article and fact in answer.answer.split("\n", 1)[0], answer.answer[:300]
 
 
+def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
+    assert analyze("La défense, elle peut contester l'ordonnance ?").kind == "possibility"
+    assert analyze("Le parquet peut-il contester l'ordonnance ?").kind == "possibility"
+    assert analyze("Qui peut contester l'ordonnance ?").kind == "authority"  # (not fired: « qui » asks who)
+
+
 def test_a_definition_question_is_its_own_kind_and_fires_no_deadline_tool(assistant: Assistant) -> None:
     assert analyze("C'est quoi la captation de données informatiques ?").kind == "definition"
     assert analyze("Qu'est-ce que l'AGRASC ?").kind == "definition"
