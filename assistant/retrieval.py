@@ -317,9 +317,9 @@ class HybridSearch:
         de l'enquête préliminaire… », 706-90) and a close sibling opens on the asked one (706-91), the sibling leads."""
         if len(a.stages) != 1 or not ranked:
             return ranked
-        asked = a.stages[0]
+        asked, parent = a.stages[0], vocabulary().stage_parent
         first = self._texts.stage(ranked[0].unit)
-        if first is None or first == asked:
+        if first is None or asked in (first, parent.get(first)):  # (« en enquête » covers the flagrance's article)
             return ranked
         for i, h in enumerate(ranked[1:STAGE_DEPTH], start=1):
             if self._texts.stage(h.unit) == asked:
