@@ -21,7 +21,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.analysis import concept_polarity
 from assistant.catalog import Catalog
-from assistant.french import expand_abbreviations, tokenize
+from assistant.french import content_terms, expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
 from assistant.ranking import RANK_DEPTH, UnitText, features, rerank
 from assistant.references import referenced_articles
@@ -263,7 +263,7 @@ class HybridSearch:
         if analysis is not None and self.ranker_weights:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
-            ranked = self._stage_first(ranked, analysis)
+            ranked = self._excepting_first(query, self._stage_first(ranked, analysis))
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
 
@@ -327,6 +327,25 @@ class HybridSearch:
                 return [h, *ranked[:i], *ranked[i + 1 :]]
         return ranked
 
+    def _excepting_first(self, query: str, ranked: list[Hit]) -> list[Hit]:
+        """« Escroquerie en bande organisée : peut-on prolonger la GAV au-delà de 48 heures ? »: 706-73-1 extends the
+        regime to that offence « à l'exception de l'article 706-88 ». When a close candidate excepts the first hit's
+        article and names an offence of the question that the first hit's scope does not, the exception answers."""
+        if len(ranked) < 2 or not ranked[0].unit.article:
+            return ranked
+        first = ranked[0].unit
+        words = content_terms(query)
+        scope = set(tokenize(self.catalog.scope_text(first)))
+        for i, h in enumerate(ranked[1:EXCEPTION_DEPTH], start=1):
+            for m in _EXCEPTION_RE.finditer(h.unit.text):
+                if first.article not in referenced_articles(m.group(0)):
+                    continue
+                own = {t for t in words & set(tokenize(h.unit.text)) - scope if self.idf(t) >= EXCEPTION_MIN_IDF}
+                if own:
+                    h.score = ranked[0].score
+                    return [h, *ranked[:i], *ranked[i + 1 :]]
+        return ranked
+
     def _polarity(self, unit: Unit, concept: str) -> bool | None:
         """Whether the unit speaks of a concept affirmatively (True), only in the negative (False), or not at all
         (computed once per unit and concept: it is on the path of every question in the negative)."""
@@ -359,6 +378,9 @@ QUALIFIER_CITER_FACTOR = 1.3
 ACT_FACTOR = 1.25
 REGIME_FACTOR = 1.15
 POLARITY_FACTOR = 0.75
+EXCEPTION_DEPTH = 3  # the candidates whose « à l'exception de l'article X » can displace X
+EXCEPTION_MIN_IDF = 3.0  # an offence's word, not a common one
+_EXCEPTION_RE = re.compile(r"à l'exception (?:de l'article|des articles) [^,.;:]{1,60}")
 STAGE_DEPTH = 3  # the siblings among which the asked stage decides the first
 
 CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)

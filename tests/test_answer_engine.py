@@ -269,6 +269,17 @@ def test_the_stage_asked_decides_between_siblings_that_open_on_their_stage(assis
     assert analyze(after).stages == ("information",), after  # the enquête left with its préliminaire
 
 
+def test_an_article_that_excepts_the_rule_for_the_offence_asked_leads(assistant: Assistant) -> None:
+    """706-73-1 extends the organised-crime title to the escroquerie en bande organisée « à l'exception de l'article
+    706-88 »: asked whether its garde à vue can be prolonged, that exception answers, not 706-88."""
+    answer = assistant.ask("Escroquerie en bande organisée : peut-on prolonger la GAV au-delà de 48 heures comme pour la crim org ?")
+    assert _first_source(answer).article == "706-73-1"
+    assert "à l'exception de l'article 706-88" in answer.answer.split("\n", 1)[0], answer.answer[:300]
+    # Not fired: drug trafficking is within 706-88's own scope (706-73).
+    stups = assistant.ask("Trafic de stupéfiants en bande organisée : la garde à vue peut-elle durer 96 heures ?")
+    assert _first_source(stups).article == "706-88"
+
+
 def test_a_hypothesis_follow_up_asks_the_previous_question_again() -> None:
     """« si c'est le JI qui l'autorise » sets a hypothesis: it neither asks « qui » nor changes the subject."""
     assert analyze("si c'est le JI qui l'autorise pendant l'information ?").kind != "authority"
