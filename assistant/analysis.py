@@ -38,9 +38,9 @@ _QUALIFIER_BEFORE = re.compile(
     r"(?: \w+){0,3} (?:de l|des|de|du|a l|aux|au|par l|dans l)(?: article| articles| art)?s? ?$"
 )
 _FOR_OFFENCES = re.compile(r"\bpour (les|une|des|un|l) ?(infractions?|crimes?|delits?|faits)\b")
-# What asks for a list itself (« quelles infractions… », « figure-t-il dans la liste… »), not only names one.
 # « si c'est le JI qui l'autorise » names who acts in a hypothesis; it does not ask « qui ».
 _CONDITIONAL_CLEFT = re.compile(r"\b(si|quand|lorsque|lorsqu) c est (?P<who>(?:\w+ ){1,7}?)qui\b")
+# What asks for a list itself (« quelles infractions… », « figure-t-il dans la liste… »), not only names one.
 _ASKS_LIST = re.compile(r"\bquel(le)?s? (sont les )?(infractions|crimes|delits)\b|\bliste\b|\b(figure|figurent)\b|\b(fait|font)( t)? (il |elle |ils |elles )?partie\b")
 _PARENTHESIS_BEFORE = re.compile(r"\(\s*(?:(?:art\.?|articles?)\s*)?$", re.I)
 _SUBJECT_BEFORE = re.compile(

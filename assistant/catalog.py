@@ -24,7 +24,6 @@ _ITEM_REFERENCE = re.compile(
 )
 
 
-
 @dataclass
 class Catalog:
     """Units, documents and the D15-4-4 table, with lookups by reference."""
@@ -108,7 +107,14 @@ class Catalog:
     def items_referred(self, sentence: str, unit: Unit) -> str:
         """The enumeration items a sentence refers to by number (« L'autorisation mentionnée au 2° du même article
         706-95-12 » → « 2° Au cours de l'information, par le juge d'instruction… »): what the sentence is about, for
-        matching a question's words; never quoted."""
+        matching a question's words; never quoted. Computed once per sentence: every question's candidates ask it."""
+        memo = self.__dict__.setdefault("_items_referred_memo", {})
+        key = (unit.unit_id, sentence)
+        if key not in memo:
+            memo[key] = self._items_referred(sentence, unit)
+        return memo[key]
+
+    def _items_referred(self, sentence: str, unit: Unit) -> str:
         out = []
         for m in _ITEM_REFERENCE.finditer(sentence):
             target = unit if m.group("article") is None else next(

@@ -129,7 +129,8 @@ class ExtractiveGenerator:
             notes = self._note_sentences(hit.unit)
             for order, sentence in enumerate(sentences + notes):
                 # « L'autorisation mentionnée au 2° de l'article 706-95-12 » is about the information (that 2°)
-                referred = set(tokenize(self.catalog.items_referred(sentence, hit.unit))) if hit.unit.kind == "code" else None
+                item_text = self.catalog.items_referred(sentence, hit.unit) if hit.unit.kind == "code" else ""
+                referred = set(tokenize(item_text)) if item_text else None
                 s = sentence_score(sentence, q_terms, a, idf, referred=referred) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
                 if order >= len(sentences):
                     s *= NOTE_FACTOR

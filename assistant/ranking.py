@@ -144,7 +144,7 @@ class UnitText:
 
     def stage(self, unit: Unit) -> str | None:
         """The one procedural stage an article's first sentence sets it in (« Si les nécessités de l'enquête
-        préliminaire… l'exigent » → enquête), or None (no stage, or several: « au cours de l'enquête ou de l'information »)."""
+        préliminaire… l'exigent » → préliminaire), or None (no stage, or several: « au cours de l'enquête ou de l'information »)."""
         if unit.unit_id not in self._stages:
             first = fold(split_sentences(unit.alineas[0])[0]) if unit.alineas and unit.kind == "code" else ""
             found = [name for name, pattern in vocabulary().stages.items() if pattern.search(first)]

@@ -323,8 +323,7 @@ class HybridSearch:
             return ranked
         for i, h in enumerate(ranked[1:STAGE_DEPTH], start=1):
             if self._texts.stage(h.unit) == asked:
-                h.score = ranked[0].score
-                return [h, *ranked[:i], *ranked[i + 1 :]]
+                return _promoted(ranked, i)
         return ranked
 
     def _excepting_first(self, query: str, ranked: list[Hit]) -> list[Hit]:
@@ -334,16 +333,13 @@ class HybridSearch:
         if len(ranked) < 2 or not ranked[0].unit.article:
             return ranked
         first = ranked[0].unit
-        words = content_terms(query)
-        scope = set(tokenize(self.catalog.scope_text(first)))
         for i, h in enumerate(ranked[1:EXCEPTION_DEPTH], start=1):
-            for m in _EXCEPTION_RE.finditer(h.unit.text):
-                if first.article not in referenced_articles(m.group(0)):
-                    continue
-                own = {t for t in words & set(tokenize(h.unit.text)) - scope if self.idf(t) >= EXCEPTION_MIN_IDF}
-                if own:
-                    h.score = ranked[0].score
-                    return [h, *ranked[:i], *ranked[i + 1 :]]
+            if not any(first.article in referenced_articles(m.group(0)) for m in _EXCEPTION_RE.finditer(h.unit.text)):
+                continue
+            scope = set(tokenize(self.catalog.scope_text(first)))  # (only for the rare exception that names it)
+            body = self._texts.of(h.unit)[0]
+            if any(t in body and t not in scope and self.idf(t) >= EXCEPTION_MIN_IDF for t in content_terms(query)):
+                return _promoted(ranked, i)
         return ranked
 
     def _polarity(self, unit: Unit, concept: str) -> bool | None:
@@ -400,6 +396,12 @@ def _all_rows(collection: Collection) -> list[tuple[str, str, Any]]:
 
 POLE_RE = re.compile(r"\bp[ôo]le", re.I)
 POLE_TABLE_ARTICLE = "D15-4-4"
+
+
+def _promoted(ranked: list[Hit], i: int) -> list[Hit]:
+    """``ranked`` with its ``i``-th hit first, at the first hit's score (the answer composer's prior follows the order)."""
+    ranked[i].score = ranked[0].score
+    return [ranked[i], *ranked[:i], *ranked[i + 1 :]]
 
 
 def _live_before_repealed(hits: list[Hit]) -> list[Hit]:
