@@ -57,6 +57,20 @@ def with_abroad(text: str) -> str:
     return _ABROAD_RE.sub(lambda m: f"{m.group(0)} ({_ABROAD})", text)
 
 
+@lru_cache(maxsize=1)
+def abbreviation_senses() -> dict[str, frozenset[str]]:
+    """The token of each one-word abbreviation and the content words of its long form: one concept written two ways.
+    A text that writes « DEE » is no rarer a match for a question on the décision d'enquête européenne than one that
+    spells it out (retrieval counts both forms as one term's documents)."""
+    out: dict[str, frozenset[str]] = {}
+    for short, long in ABBREVIATIONS.items():
+        tokens = tokenize(short)
+        words = frozenset(content_terms(long))
+        if len(tokens) == 1 and words and tokens[0] not in words:
+            out[tokens[0]] = words
+    return out
+
+
 def _join_article_numbers(text: str) -> str:
     """``D. 15-4-4`` → ``d15-4-4`` so the tokenizer keeps it whole; plain numbers are left as they are."""
     return re.sub(r"\b([RDAL])\s?\.\s?(\d)", lambda m: m.group(1) + m.group(2), text, flags=re.I)

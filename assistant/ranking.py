@@ -122,6 +122,11 @@ def sentence_score(
     return score
 
 
+# « Le mandat d'arrêt européen est une décision judiciaire… »: a notion (a few words, no clause) and what it is.
+_DEFINES_RE = re.compile(
+    r"^(?:Le|La|Les|L'|L’|Une?|Des)\s+(?P<notion>[^,;:]{3,60}?)\s+(?:est|sont)\s+(?:une?|des)\s", re.I)
+
+
 class UnitText:
     """Token sets of a unit (whole, headings, each sentence) and its folded text (title, headings, text), computed
     once per unit: they are on every question's path (retrieval's analysis factors and the ranker)."""
@@ -150,6 +155,16 @@ class UnitText:
             found = [name for name, pattern in vocabulary().stages.items() if pattern.search(first)]
             self._stages[unit.unit_id] = found[0] if len(found) == 1 else None
         return self._stages[unit.unit_id]
+
+    def defines(self, unit: Unit) -> frozenset[str]:
+        """The words of the notion an article opens by defining (« Une décision d'enquête européenne est une décision
+        judiciaire… » → décision, enquête, européenne); empty when it does not open on a definition."""
+        cache = self.__dict__.setdefault("_defines", {})
+        if unit.unit_id not in cache:
+            first = split_sentences(unit.alineas[0])[0] if unit.alineas and unit.kind == "code" and not unit.abrogated else ""
+            m = _DEFINES_RE.match(first)
+            cache[unit.unit_id] = frozenset(content_terms(m.group("notion"))) if m else frozenset()
+        return cache[unit.unit_id]
 
     def of(self, unit: Unit) -> tuple[set[str], set[str], list[tuple[str, set[str]]]]:
         got = self._cache.get(unit.unit_id)

@@ -21,7 +21,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.analysis import concept_polarity
 from assistant.catalog import Catalog
-from assistant.french import content_terms, expand_abbreviations, tokenize
+from assistant.french import abbreviation_senses, content_terms, expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
 from assistant.ranking import RANK_DEPTH, UnitText, features, rerank
 from assistant.references import referenced_articles
@@ -61,7 +61,9 @@ def asks_about_repeal(question: str) -> bool:
 class BM25:
     """Okapi BM25 over pre-tokenized documents (small corpus: plain dictionaries are fast enough)."""
 
-    def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75, senses: Mapping[str, frozenset[str]] | None = None) -> None:
+        """``senses``: a term's other spelling as words (an abbreviation's long form); the term's rarity is that of
+        the documents holding either form, so « DEE » in one circulaire does not outweigh 694-16's own words."""
         self.k1, self.b = k1, b
         self.lengths = [len(d) for d in docs]
         self.avg_len = sum(self.lengths) / max(len(docs), 1)
@@ -70,7 +72,13 @@ class BM25:
             for term, tf in Counter(doc).items():
                 self.postings[term].append((i, tf))
         n = len(docs)
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        df = {t: len(p) for t, p in self.postings.items()}
+        if senses:
+            sets = [set(d) for d in docs]
+            for term, words in senses.items():
+                if term in df:
+                    df[term] = sum(1 for d in sets if term in d or words <= d)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)
 
     def scores(self, query: list[str]) -> dict[int, float]:
@@ -159,7 +167,7 @@ class HybridSearch:
         self._units = list(self.catalog.units)
         self._index_of = {u.unit_id: i for i, u in enumerate(self._units)}
         k1, b = self.config.k1, self.config.b
-        self._bm25_units = BM25([tokenize(unit_search_text(u, self.catalog)) for u in self._units], k1, b)
+        self._bm25_units = BM25([tokenize(unit_search_text(u, self.catalog)) for u in self._units], k1, b, abbreviation_senses())
         entries = subject_index()
         subjects = [tokenize(e.text()) if (e := entries.get(u.unit_id)) else [] for u in self._units]
         self._bm25_subjects = BM25(subjects, k1, b)
@@ -167,7 +175,7 @@ class HybridSearch:
         self._texts = UnitText({u.unit_id: set(tokens) for u, tokens in zip(self._units, subjects, strict=True)})
         # Passages: the indexed chunks when a collection is there (same cut as dense search), else alinéa windows.
         self._passage_unit, passages = self._passages()
-        self._bm25_passages = BM25([tokenize(p) for p in passages], k1, b)
+        self._bm25_passages = BM25([tokenize(p) for p in passages], k1, b, abbreviation_senses())
 
     def _passages(self) -> tuple[list[int], list[str]]:
         owners, texts = [], []
@@ -263,7 +271,7 @@ class HybridSearch:
         if analysis is not None and self.ranker_weights:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
-            ranked = self._excepting_first(query, self._stage_first(ranked, analysis))
+            ranked = self._excepting_first(query, self._stage_first(self._definition_first(ranked, analysis), analysis))
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
 
@@ -325,6 +333,17 @@ class HybridSearch:
             if self._texts.stage(h.unit) == asked:
                 return _promoted(ranked, i)
         return ranked
+
+    def _definition_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
+        """« C'est quoi une décision d'enquête européenne ? »: the candidate that opens by defining the notion asked
+        (694-16 « Une décision d'enquête européenne est une décision judiciaire… ») answers, not the articles that
+        only use it. The notion's words must all be the question's."""
+        if a.kind != "definition" or not ranked:
+            return ranked
+        asked = set(content_terms(a.folded))
+        defining = [(len(notion), -i) for i, h in enumerate(ranked) if (notion := self._texts.defines(h.unit)) and notion <= asked]
+        best = -max(defining)[1] if defining else 0
+        return _promoted(ranked, best) if best else ranked
 
     def _excepting_first(self, query: str, ranked: list[Hit]) -> list[Hit]:
         """« Escroquerie en bande organisée : peut-on prolonger la GAV au-delà de 48 heures ? »: 706-73-1 extends the

@@ -14,6 +14,7 @@ import pytest
 from assistant.analysis import analyze
 from assistant.chain import Assistant
 from assistant.followup import contextualize
+from assistant.french import tokenize
 from assistant.grounding import first_sentence, refusal_out_of_scope, renvois, unit_citation
 from assistant.references import find_references
 from assistant.text import fold
@@ -860,3 +861,26 @@ def test_the_ranker_prefers_the_unit_that_states_a_duration(assistant: Assistant
     )
     assert _first_source(answer).article == "706-136", answer.answer[:300]
     assert re.search(r"dix ans|vingt ans", answer.answer)
+
+
+def test_the_article_that_defines_the_notion_asked_leads(assistant: Assistant) -> None:
+    """« C'est quoi une DEE ? »: 694-16 opens by defining it; the articles that only use the notion (694-35) and the
+    circulaire that writes « (DEE) » once do not answer what it is."""
+    answer = assistant.ask("C'est quoi une décision d'enquête européenne (DEE) ?")
+    assert _first_source(answer).article == "694-16", answer.answer[:300]
+    assert "Etat d'émission" in answer.answer.split("\n", 1)[0]
+    assert _first_source(assistant.ask("Qu'est-ce qu'un mandat d'arrêt européen ?")).article == "695-11"
+    # Not fired: a question that is not a definition, and a definition of a notion no article opens by defining.
+    delay = assistant.ask("Dans quel délai le magistrat saisi d'une décision d'enquête européenne doit-il statuer sur sa reconnaissance ?")
+    assert _first_source(delay).article != "694-16"
+    assert _first_source(assistant.ask("C'est quoi la captation de données informatiques ?")).article not in ("694-16", "695-11")
+
+
+def test_an_abbreviation_is_no_rarer_than_the_words_it_stands_for(assistant: Assistant) -> None:
+    """« DEE » is written once in the corpus (a circulaire), « décision d'enquête européenne » in dozens of
+    articles: both spellings are one term for BM25, so that circulaire does not lead on the written-out notion."""
+    search = assistant.search
+    (dee,) = tokenize("DEE")
+    assert search.idf(dee) < 0.6 * search.idf("zzz-unknown")  # as common as the spelled-out notion, not a one-off word
+    hits = search.search("C'est quoi une décision d'enquête européenne (DEE) ?", k=5, analysis=analyze("C'est quoi une décision d'enquête européenne (DEE) ?"))
+    assert all(h.unit.kind == "code" for h in hits[:3])
