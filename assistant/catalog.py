@@ -16,6 +16,7 @@ from assistant.errors import UnknownArticleError
 from assistant.models import DocumentInfo, PoleRow, Unit, normalize_article_ref
 
 SCOPE_LIST_MIN_CITERS = 4
+_CLAUSE_END = re.compile(r"[.;:\n]")
 
 
 _ITEM_REFERENCE = re.compile(
@@ -159,6 +160,18 @@ class Catalog:
             for number in sorted(self.cites(unit)):
                 parts += [u.text for u in self.units_for_article(number) if not u.abrogated and self.is_enumeration(u)]
             cache[unit.unit_id] = fold(" ".join(parts))
+        return cache[unit.unit_id]
+
+    def scope_clauses(self, unit: Unit) -> list[str]:
+        """The unit's scope (``scope_text``) cut into folded clauses: an enumeration item, a sentence's part."""
+        cache = self.__dict__.setdefault("_scope_clauses", {})
+        if unit.unit_id not in cache:
+            from assistant.text import fold
+
+            parts = [unit.title, " ".join(unit.hierarchy), unit.text]
+            for number in sorted(self.cites(unit)):
+                parts += [u.text for u in self.units_for_article(number) if not u.abrogated and self.is_enumeration(u)]
+            cache[unit.unit_id] = [fold(c) for part in parts for c in _CLAUSE_END.split(part) if c.strip()]
         return cache[unit.unit_id]
 
     # -- persistence -------------------------------------------------------------------------

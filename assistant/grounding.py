@@ -183,6 +183,18 @@ def speaks_of(unit: Unit, catalog: Catalog, names: tuple[str, ...] | list[str], 
     return any(table[n].search(text) for n in names)
 
 
+def _covered_apart(a: QuestionAnalysis, unit: Unit, catalog: Catalog, negated: list[str]) -> bool:
+    """The offence the question names is within the unit's scope in a clause that does not name the negated regime:
+    « trafic de stupéfiants » (706-73, 3°) covers « stups, hors terrorisme »; « escroquerie en bande organisée »
+    (706-73-1) does not cover « escroquerie, hors bande organisée »."""
+    voc = vocabulary()
+    words = {m.group(0) for r in a.regimes for m in voc.regimes[r].finditer(a.folded)}
+    return any(
+        any(w in clause for w in words) and not any(voc.regimes[n].search(clause) for n in negated)
+        for clause in catalog.scope_clauses(unit)
+    )
+
+
 def supported(
     a: QuestionAnalysis, question: str, hits: list[Hit], catalog: Catalog, idf: Callable[[str], float], min_dense: float = 0.0
 ) -> bool:
@@ -211,8 +223,10 @@ def supported(
         # is then context: « se transporter … pour entendre un témoin » is about the transport, D12).
         return max(coverage(question, u, idf) for u in top) >= MIN_COVERAGE_WITHOUT_ACT
     negated_regimes = [n for n in a.negated if n in voc.scoping_regimes]
-    if negated_regimes and not a.regimes and speaks_of(top[0], catalog, negated_regimes, voc.regimes):
-        return False  # « hors bande organisée » answered by the organised-crime article: the general rule is not here
+    if negated_regimes and speaks_of(top[0], catalog, negated_regimes, voc.regimes) and not _covered_apart(a, top[0], catalog, negated_regimes):
+        # « hors bande organisée » answered by the organised-crime article: the general rule is not here — even when
+        # the offence named (« escroquerie ») is in that article's scope only as « escroquerie en bande organisée ».
+        return False
     # The act and the regime asked about are covered: a lower share of the other words is enough (« peur »,
     # « perso »… are the magistrate's words, not the code's).
     threshold = MIN_COVERAGE_WITH_SUBJECT if (a.acts or a.regimes) else MIN_COVERAGE

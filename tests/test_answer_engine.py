@@ -386,6 +386,8 @@ def test_an_act_named_as_context_of_a_regime_does_not_make_the_question_unsuppor
 
 @pytest.mark.parametrize("question", [
     "Combien de temps peut durer une garde à vue hors bande organisée ?",
+    # The offence is in the organised-crime list only « en bande organisée » (706-73-1, 1°): the general rule is asked.
+    "Escroquerie simple, hors bande organisée : durée maximale de l'enquête préliminaire ?",
     "Quelle peine encourt l'auteur d'un trafic de stupéfiants en bande organisée ?",
     "Quel est le délai d'appel d'un jugement correctionnel en matière de terrorisme ?",
 ])
@@ -393,6 +395,13 @@ def test_out_of_scope_signals_win_over_regime_keywords(question: str, assistant:
     answer = assistant.ask(question)
     assert answer.refused, answer.answer[:300]
     assert not [c for c in answer.citations if c.role == "source"]
+
+
+def test_a_regime_set_aside_keeps_the_offence_listed_on_its_own(assistant: Assistant) -> None:
+    """« hors terrorisme » does not take drug trafficking out of 706-88: 706-73, 3° lists it without terrorism."""
+    answer = assistant.ask("Garde à vue pour trafic de stupéfiants, hors terrorisme : au-delà des 48 premières heures, "
+                           "combien de prolongations supplémentaires ?")
+    assert not answer.refused and _first_source(answer).article == "706-88", answer.answer[:300]
 
 
 @pytest.mark.parametrize(("question", "code"), [
@@ -496,6 +505,7 @@ def test_asking_whether_consent_is_needed_favours_neither_side(assistant: Assist
     ("Un juge d'instruction belge peut-il délivrer un mandat d'arrêt sans interrogatoire préalable ?", "droit d'un autre État"),
     ("Quel est le taux de la majoration fiscale pour manquement délibéré lors d'un redressement ?", "droit fiscal"),
     ("La victime peut-elle agir devant le juge civil après un classement sans suite ?", "droit civil"),
+    ("Dans quel délai peut-on contester une reconnaissance de paternité ?", "droit civil"),
     ("Un salarié en détention provisoire peut-il être licencié pour faute grave ?", "droit du travail"),
     ("Quelle est la position de la chambre criminelle sur la durée des écoutes en enquête préliminaire ?", "jurisprudence"),
     ("Combien de mandats d'arrêt européens les parquets ont-ils émis en 2024 ?", "donnée de fait"),
