@@ -269,10 +269,24 @@ def analyze(question: str) -> QuestionAnalysis:
     return QuestionAnalysis(
         question=question, folded=folded, kind=kind, acts=acts, regimes=tuple(regimes), negated=tuple(negated),
         polarity=polarity, articles=articles, out_of_scope=topic,
-        stages=tuple(name for name, pattern in voc.stages.items() if pattern.search(folded)),
+        stages=_stages(folded),
         authorities=tuple(name for name, pattern in voc.authorities.items() if pattern.search(folded)),
         code_asked=_code_asked(folded),
     )
+
+
+# « on n'est pas en flagrance », « hors flagrance », « en dehors de l'information »: a stage set aside, not the one asked.
+_STAGE_SET_ASIDE = re.compile(
+    r"\b(?:pas|plus|hors|sans|non|en dehors)(?: de la| de l| d une| d un| de| d| en| dans)?(?: l)?(?: enquetes?)?(?: de| en)? "
+    r"(?:flagran\w*|preliminaires?|informations? judiciaires?|information|instruction)\b"
+)
+
+
+def _stages(folded: str) -> tuple[str, ...]:
+    """The procedural stages the question is set in (« on n'est pas en flagrance (enquête préliminaire) » →
+    préliminaire only)."""
+    kept = _STAGE_SET_ASIDE.sub(" ", folded)
+    return tuple(name for name, pattern in vocabulary().stages.items() if pattern.search(kept))
 
 
 def concept_polarity(folded: str, concept: str) -> bool | None:

@@ -261,6 +261,11 @@ def test_the_stage_asked_decides_between_siblings_that_open_on_their_stage(assis
     # Flagrance and préliminaire are stages of their own within the enquête.
     assert analyze("En enquête préliminaire, qui autorise ?").stages == ("preliminaire",)
     assert analyze("Pendant l'enquête de flagrance, qui autorise ?").stages == ("flagrance",)
+    # A stage set aside is not the one asked (« on n'est pas en flagrance (enquête préliminaire) »).
+    assert analyze("Stups, mais on n'est pas en flagrance (enquête préliminaire) : perquisition de nuit ?").stages == ("preliminaire",)
+    assert analyze("Hors flagrance, une perquisition de nuit est-elle possible ?").stages == ()
+    aside = assistant.ask("Stups en bande organisée, mais on n'est pas en flagrance (enquête préliminaire) : perquisition de nuit dans un appartement ?")
+    assert _first_source(aside).article == "706-90", aside.answer[:300]
     flagrance = assistant.ask("En flagrance sur un trafic de stupéfiants en bande organisée, peut-on perquisitionner de nuit ?")
     assert _first_source(flagrance).article == "706-89"
     # « en enquête » covers the flagrance's and the préliminaire's articles: nothing is moved for it.
