@@ -60,6 +60,9 @@ PRIOR_EXPONENT = 1.0
 CROSS_UNIT_MARGIN = 2.0  # another unit's sentence leads only when it answers twice as well: the learned ranker chose the
 # first unit (development sets: 1.3 → 2.0 same lead, facts main +0.009; 1.0 lets sibling sentences win)
 MAX_PASSAGES = 4  # Réponse included
+# Kinds of answer only a sentence stating one gives: the Réponse states it when its article does (« est puni de deux
+# ans… », not « un délit puni de dix ans d'emprisonnement », which only names the offences).
+KIND_STATED = {"penalty": re.compile(r"\b(?:est|sont) punie?s? d|\bla peine (?:encourue )?est\b", re.I)}
 # Measured on the development sets (questions / holdout / dev2): 850, 2, 0.25 → facts 0.665 / 0.727 / 0.680, median
 # 1,083 / 1,141 / 1,130 characters; 750, 3, 0.15 → facts 0.684 / 0.782 / 0.680, median 1,093 / 1,184 / 1,240.
 QUOTE_BUDGET = 750  # characters of Fondement quotes beyond the Réponse (median answer ≤ 1,200 characters)
@@ -137,14 +140,7 @@ class ExtractiveGenerator:
                 scored.append(Passage(hit.unit, sentence, s, rank, order))
         if not scored:
             return []
-        pinned = {h.unit.unit_id for h in candidates if h.pinned}
-        if not pinned and candidates and candidates[0].unit.article in a.named:
-            pinned = {candidates[0].unit.unit_id}  # the article the user named, and the ranker put first, answers
-        leads = [ps for ps in scored if ps.unit.unit_id in pinned] or scored  # a named subject article answers
-        lead = max(leads, key=lambda ps: (ps.score, -ps.rank, -ps.order))
-        best_first = max((ps for ps in leads if ps.rank == leads[0].rank), key=lambda ps: (ps.score, -ps.order))
-        if lead.score < CROSS_UNIT_MARGIN * best_first.score:
-            lead = best_first  # another unit leads only when its sentence answers clearly better
+        lead = self._answering(a, candidates, scored)
         chosen = [lead]
         unit = lead.unit
         chapeau = lead.quote if lead.quote.rstrip().endswith(":") else (self._chapeau(unit, lead.quote) if ITEM_RE.match(lead.quote) else None)
@@ -180,6 +176,27 @@ class ExtractiveGenerator:
                 chosen = [chosen[0], *(ps for ps in chosen[1:] if ps.quote not in quote)]
             chosen[0] = replace(lead, quote=quote)
         return self._within_budget(self._with_chapeaux(chosen[:MAX_PASSAGES]))
+
+    @staticmethod
+    def _answering(a: QuestionAnalysis, candidates: list[Hit], scored: list[Passage]) -> Passage:
+        """The Réponse: the best sentence of the article the user named as subject, else of the first candidate,
+        unless another candidate's answers clearly better; for a kind only a statement gives (a penalty), the
+        sentence of that article that states it."""
+        pinned = {h.unit.unit_id for h in candidates if h.pinned}
+        if not pinned and candidates and candidates[0].unit.article in a.named:
+            pinned = {candidates[0].unit.unit_id}  # the article the user named, and the ranker put first, answers
+        leads = [ps for ps in scored if ps.unit.unit_id in pinned] or scored  # a named subject article answers
+        lead = max(leads, key=lambda ps: (ps.score, -ps.rank, -ps.order))
+        best_first = max((ps for ps in leads if ps.rank == leads[0].rank), key=lambda ps: (ps.score, -ps.order))
+        if lead.score < CROSS_UNIT_MARGIN * best_first.score:
+            lead = best_first  # another unit leads only when its sentence answers clearly better
+        stating = KIND_STATED.get(a.kind)
+        if stating is not None and not stating.search(lead.quote):
+            # « Quelle peine… ? » is answered by the sentence of that article that states a penalty, whatever its words
+            # (« Le fait… de ne pas respecter ces obligations est puni de deux ans… »).
+            lead = max((ps for ps in scored if ps.unit is lead.unit and ps.score > 0 and stating.search(ps.quote)),
+                       key=lambda ps: (ps.score, -ps.order), default=lead)
+        return lead
 
     def _question_idf(self, a: QuestionAnalysis, question: str) -> Callable[[str], float]:
         """The weight of each question word in the choice of the Réponse: its idf, double for a follow-up's own words,

@@ -899,3 +899,14 @@ def test_an_abbreviation_is_no_rarer_than_the_words_it_stands_for(assistant: Ass
     assert search.idf(dee) < 0.6 * search.idf("zzz-unknown")  # as common as the spelled-out notion, not a one-off word
     hits = search.search("C'est quoi une décision d'enquête européenne (DEE) ?", k=5, analysis=analyze("C'est quoi une décision d'enquête européenne (DEE) ?"))
     assert all(h.unit.kind == "code" for h in hits[:3])
+
+
+def test_a_penalty_question_leads_with_the_sentence_that_states_the_penalty(assistant: Assistant) -> None:
+    """706-53-5 lists the FIJAIS obligations, then « Le fait… de ne pas respecter ces obligations est puni de deux ans
+    d'emprisonnement… »: that sentence answers « quelle peine ? », although it holds few of the question's words."""
+    answer = assistant.ask("Une personne inscrite au FIJAIS ne déclare pas son changement d'adresse : quelle peine encourt-elle ?")
+    first = answer.answer.split("\n", 1)[0]
+    assert _first_source(answer).article == "706-53-5" and "deux ans d'emprisonnement" in first, first
+    # Not fired: « un délit puni de dix ans » names offences, it states no penalty; a question on the obligation keeps it.
+    obligation = assistant.ask("Une personne inscrite au FIJAIS condamnée pour un crime doit justifier de son adresse tous les combien ?")
+    assert "est puni" not in obligation.answer.split("\n", 1)[0], obligation.answer[:300]
