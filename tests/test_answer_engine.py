@@ -910,3 +910,13 @@ def test_a_penalty_question_leads_with_the_sentence_that_states_the_penalty(assi
     # Not fired: « un délit puni de dix ans » names offences, it states no penalty; a question on the obligation keeps it.
     obligation = assistant.ask("Une personne inscrite au FIJAIS condamnée pour un crime doit justifier de son adresse tous les combien ?")
     assert "est puni" not in obligation.answer.split("\n", 1)[0], obligation.answer[:300]
+
+
+def test_passer_outre_asks_for_the_act_without_consent(assistant: Assistant) -> None:
+    """« le suspect refuse : on peut passer outre ? » is « sans le consentement de l'intéressé » in the texts."""
+    question = "Agression sexuelle : le mis en cause refuse l'examen de dépistage demandé par la victime, peut-on passer outre ?"
+    assert analyze(question).polarity.get("consentement") is False
+    answer = assistant.ask(question)
+    assert _first_source(answer).article == "706-47-2" and "sans le consentement de l'intéressé" in answer.answer, answer.answer[:400]
+    # Not fired: a question without « passer outre » sets no polarity.
+    assert "consentement" not in analyze("Le dépistage peut-il être ordonné à la demande de la victime ?").polarity
