@@ -51,7 +51,7 @@ CONTINUATION_RE = re.compile(
     r"\b(?:renouvel|prolong)|^(?:Elle|Il|L'autorisation|La mesure|Ce délai|Cette durée) (?:peut|peuvent) être (?:renouvelée?|prolongée?)",
     re.I,
 )
-ITEM_RE = re.compile(r"^(?:\d+°|[a-z]\)|[-–•]) ")
+ITEM_RE = re.compile(r"^(?:\d+°|[a-z]\)|[-–•]) |^[-–•](?=[^\W\d_])")  # (Légifrance prints some « -soit … » without a space)
 NUMBERED_ITEM_RE = re.compile(r"^\d+° ")  # an item of a code's enumeration (« 10° Crimes en matière de fausse monnaie… »)
 ITEMS_BUDGET = 600  # characters of enumeration items quoted after their chapeau
 NOTE_FACTOR = 0.9  # a circulaire's footnote can answer (a platform's name, a service) but the body comes first
@@ -118,6 +118,7 @@ class ExtractiveGenerator:
     def select(self, a: QuestionAnalysis, question: str, candidates: list[Hit]) -> list[Passage]:
         """The answering sentence across the candidates, then the passages that support it (at most four in all)."""
         q_terms = sorted(set(tokenize(expand_abbreviations(question))))
+        q_set = set(q_terms)
         idf = self._question_idf(a, question)
         top = candidates[0].score if candidates else 1.0
         scored: list[Passage] = []
@@ -144,7 +145,11 @@ class ExtractiveGenerator:
         chosen = [lead]
         unit = lead.unit
         chapeau = lead.quote if lead.quote.rstrip().endswith(":") else (self._chapeau(unit, lead.quote) if ITEM_RE.match(lead.quote) else None)
-        items = self._items(unit, chapeau) if chapeau else None
+        # An item's share of what the question asks beyond the Réponse and its chapeau (« ITT de deux mois » → « -soit
+        # … incapacité totale de travail… égale ou supérieure à un mois »); the words they already hold decide nothing.
+        novel = q_set - set(tokenize(lead.quote)) - (set(tokenize(chapeau)) if chapeau else set())
+        weigh = lambda item: sum(idf(t) for t in set(tokenize(item)) if t in novel)  # noqa: E731
+        items = self._items(unit, chapeau, weigh) if chapeau else None
         if unit.kind == "code" and len(unit.text) <= SHORT_UNIT_CHARS and not unit.abrogated:
             chosen = [lead, Passage(unit, unit.text, lead.score, lead.rank, -1)]
         elif chapeau and items:
@@ -152,12 +157,15 @@ class ExtractiveGenerator:
             chosen = [Passage(unit, chapeau, lead.score, lead.rank, -1), Passage(unit, items, lead.score, lead.rank, 0, list_items=True)]
             if lead.quote != chapeau and lead.quote not in items:
                 # the item that answers right after its chapeau, then the first items (both within the items' budget)
-                chosen = [chosen[0], replace(lead, list_items=True), chosen[1]]
+                answering = self._announced(unit, lead.quote)
+                rest = self._items(unit, chapeau, weigh, skip=answering)
+                chosen = [chosen[0], replace(lead, quote=answering, list_items=True)]
+                chosen += [Passage(unit, rest, lead.score, lead.rank, 0, list_items=True)] if rest else []
             else:
-                # The item the question names (« fausse monnaie », « vols »), when the budget left it out of the first items.
+                # The item the question names (« fausse monnaie », « vols »), when the budget left it out of the items.
                 asked_items = [ps for ps in scored if ps.unit is unit and unit.kind == "code" and NUMBERED_ITEM_RE.match(ps.quote) and ps.score > 0]
                 best = max(asked_items, key=lambda ps: (ps.score, -ps.order)) if asked_items else None
-                if best is not None and best.quote not in items:  # the chapeau and that item (the first items do not answer)
+                if best is not None and best.quote not in items:  # the chapeau, its items, then that item
                     chosen = [chosen[0], best]
         else:
             # The sentence right after the Réponse completes it more often than any other (« Elle est adressée… au
@@ -175,7 +183,7 @@ class ExtractiveGenerator:
                 quote = self._with_continuation(lead.unit, quote)
                 chosen = [chosen[0], *(ps for ps in chosen[1:] if ps.quote not in quote)]
             chosen[0] = replace(lead, quote=quote)
-        return self._within_budget(self._with_chapeaux(chosen[:MAX_PASSAGES]))
+        return self._within_budget(self._with_chapeaux(chosen[:MAX_PASSAGES], weigh))
 
     @staticmethod
     def _answering(a: QuestionAnalysis, candidates: list[Hit], scored: list[Passage]) -> Passage:
@@ -300,7 +308,7 @@ class ExtractiveGenerator:
         """The sentences of a circulaire's footnotes, without their call mark."""
         return [s for note in unit.notes for s in split_sentences(_NOTE_MARK.sub("", note)) if len(s.split()) >= 4]
 
-    def _with_chapeaux(self, passages: list[Passage]) -> list[Passage]:
+    def _with_chapeaux(self, passages: list[Passage], weigh: Callable[[str], float] | None = None) -> list[Passage]:
         """An enumeration item (« 3° … ») is quoted after the chapeau that gives it its meaning, and a chapeau
         (« … les obligations suivantes : ») before its items: the list is the answer it announces."""
         out: list[Passage] = []
@@ -310,24 +318,58 @@ class ExtractiveGenerator:
                 if chapeau and all(o.quote != chapeau for o in out):
                     out.append(Passage(ps.unit, chapeau, ps.score, ps.rank, -1))
             out.append(ps)
-            if ps.quote.rstrip().endswith(":"):
-                items = self._items(ps.unit, ps.quote)
+            if ps.quote.rstrip().endswith(":") and not any(o.list_items and o.unit is ps.unit for o in passages):
+                items = self._items(ps.unit, ps.quote, weigh)
                 if items and all(o.quote != items for o in [*out, *passages]):
                     out.append(Passage(ps.unit, items, ps.score, ps.rank, ps.order + 1, list_items=True))
         return out[: MAX_PASSAGES + 1]
 
     @staticmethod
-    def _items(unit: Unit, chapeau: str) -> str | None:
-        """The items that follow a chapeau in its unit, in order, within ``ITEMS_BUDGET`` characters."""
+    def _items(unit: Unit, chapeau: str, weigh: Callable[[str], float] | None = None, skip: str = "") -> str | None:
+        """The items that follow a chapeau in its unit, in order, within ``ITEMS_BUDGET`` characters. When they do
+        not all fit, the items that hold the question's words (``weigh``) are kept first, each nested item with the
+        item that announces it (« 2° Ces faits : » before « -soit … égale ou supérieure à un mois »)."""
         index = next((i for i, al in enumerate(unit.alineas) if al.rstrip().endswith(chapeau.rstrip())), None)
         if index is None:
             return None
-        items: list[str] = []
+        following: list[str] = []
         for al in unit.alineas[index + 1 :]:
-            if not ITEM_RE.match(al) or (items and sum(map(len, items)) + len(al) > ITEMS_BUDGET):
+            if not ITEM_RE.match(al):
                 break
-            items.append(al)
-        return " ".join(items) or None
+            if al not in skip:  # (the items already quoted as the answer)
+                following.append(al)
+        if sum(map(len, following)) <= ITEMS_BUDGET or weigh is None:
+            items: list[str] = []
+            for al in following:
+                if items and sum(map(len, items)) + len(al) > ITEMS_BUDGET:
+                    break
+                items.append(al)
+            return " ".join(items) or None
+        announcer = {}  # a nested item → the item ending with « : » that announces it
+        for i, al in enumerate(following):
+            head = next((j for j in range(i - 1, -1, -1) if following[j].rstrip().endswith(":")), None)
+            if head is not None and al[:1] != following[head][:1]:
+                announcer[i] = head
+        kept: set[int] = set()
+        for i in sorted(range(len(following)), key=lambda i: (-weigh(following[i]), i)):
+            group = {i, announcer[i]} if i in announcer else {i}
+            if kept and sum(len(following[j]) for j in kept | group) > ITEMS_BUDGET:
+                continue
+            kept |= group
+        return " ".join(following[i] for i in sorted(kept)) or None
+
+    @staticmethod
+    def _announced(unit: Unit, item: str) -> str:
+        """A nested item with the item that announces it (« 2° Ces faits : -soit ont entraîné… »), else the item."""
+        index = next((i for i, al in enumerate(unit.alineas) if al == item), None)
+        if index is None:
+            return item
+        for al in reversed(unit.alineas[:index]):
+            if not ITEM_RE.match(al):
+                return item
+            if al[:1] != item[:1]:
+                return f"{al} {item}" if al.rstrip().endswith(":") else item
+        return item
 
     @staticmethod
     def _chapeau(unit: Unit, item: str) -> str | None:

@@ -920,3 +920,16 @@ def test_passer_outre_asks_for_the_act_without_consent(assistant: Assistant) -> 
     assert _first_source(answer).article == "706-47-2" and "sans le consentement de l'intéressé" in answer.answer, answer.answer[:400]
     # Not fired: a question without « passer outre » sets no polarity.
     assert "consentement" not in analyze("Le dépistage peut-il être ordonné à la demande de la victime ?").polarity
+
+
+def test_the_items_that_hold_what_is_asked_are_kept_when_all_do_not_fit(assistant: Assistant) -> None:
+    """706-3's conditions do not all fit: the nested item the question is about (« -soit … incapacité totale de
+    travail personnel égale ou supérieure à un mois », printed without a space after its dash) is quoted with the
+    item that announces it (« 2° Ces faits : »), before the long 1° that holds none of the question's words."""
+    answer = assistant.ask("Coups ayant entraîné une ITT de six semaines : la CIVI peut-elle accorder la réparation intégrale ?")
+    assert _first_source(answer).article == "706-3"
+    assert "2° Ces faits : -soit ont entraîné la mort" in answer.answer and "égale ou supérieure à un mois" in answer.answer, answer.answer
+    # Not changed: the items the Réponse already speaks of come in the text's order (706-91's 2° stays quoted).
+    night = assistant.ask("Et au cours d'une information judiciaire ?", _history(
+        "En enquête préliminaire en criminalité organisée, une perquisition de nuit est-elle possible ?"))
+    assert _first_source(night).article == "706-91" and "risque immédiat de disparition des preuves" in night.answer, night.answer[:600]
