@@ -158,9 +158,9 @@ class ExtractiveGenerator:
             if lead.quote != chapeau and lead.quote not in items:
                 # the item that answers right after its chapeau, then the first items (both within the items' budget)
                 answering = self._announced(unit, lead.quote)
-                rest = self._items(unit, chapeau, weigh, skip=answering)
+                other_items = self._items(unit, chapeau, weigh, skip=answering)
                 chosen = [chosen[0], replace(lead, quote=answering, list_items=True)]
-                chosen += [Passage(unit, rest, lead.score, lead.rank, 0, list_items=True)] if rest else []
+                chosen += [Passage(unit, other_items, lead.score, lead.rank, 0, list_items=True)] if other_items else []
             else:
                 # The item the question names (« fausse monnaie », « vols »), when the budget left it out of the items.
                 asked_items = [ps for ps in scored if ps.unit is unit and unit.kind == "code" and NUMBERED_ITEM_RE.match(ps.quote) and ps.score > 0]
