@@ -933,3 +933,17 @@ def test_the_items_that_hold_what_is_asked_are_kept_when_all_do_not_fit(assistan
     night = assistant.ask("Et au cours d'une information judiciaire ?", _history(
         "En enquête préliminaire en criminalité organisée, une perquisition de nuit est-elle possible ?"))
     assert _first_source(night).article == "706-91" and "risque immédiat de disparition des preuves" in night.answer, night.answer[:600]
+
+
+def test_a_short_question_naming_nothing_of_its_own_is_a_follow_up(assistant: Assistant) -> None:
+    """« Pour combien de temps au maximum si les faits sont un crime ? » names no act, regime, stage or article: it
+    asks about the mesures de sûreté just discussed (706-136), without opening on « Et »."""
+    previous = _history("Après une déclaration d'irresponsabilité pénale pour trouble mental, quelles mesures de sûreté peuvent être prononcées ?")
+    question = "Pour combien de temps au maximum si les faits sont un crime ?"
+    assert "irresponsabilite" in fold(contextualize(question, previous))
+    answer = assistant.ask(question, previous)
+    assert _first_source(answer).article == "706-136" and "vingt ans" in answer.answer, answer.answer[:400]
+    # Not fired: a question that names its own act or regime, or is long, stands on its own.
+    for own in ("Qui désigne le membre national d'Eurojust ?", "Quelle est la durée de la garde à vue en matière de terrorisme ?",
+                "Combien de temps le juge d'instruction peut-il faire durer une captation de données informatiques en information judiciaire ?"):
+        assert contextualize(own, previous) == own
