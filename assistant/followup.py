@@ -101,7 +101,7 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
         return previous
     mine, theirs = analyze(own), analyze(previous)
     if not is_hypothesis(own) and changes_subject(mine, theirs):
-        return f"{own.rstrip(' ?')} ? (contexte : {context_of(previous)})"
+        return f"{own.rstrip(' ?')} ? ({own.rstrip(' ?')}) (contexte : {context_of(previous)})"
     voc = vocabulary()
     replaced = []
     if mine.regimes and not set(mine.regimes) & set(theirs.regimes):

@@ -947,3 +947,13 @@ def test_a_short_question_naming_nothing_of_its_own_is_a_follow_up(assistant: As
     for own in ("Qui désigne le membre national d'Eurojust ?", "Quelle est la durée de la garde à vue en matière de terrorisme ?",
                 "Combien de temps le juge d'instruction peut-il faire durer une captation de données informatiques en information judiciaire ?"):
         assert contextualize(own, previous) == own
+
+
+def test_a_follow_up_changing_subject_weighs_its_own_words_over_the_context(assistant: Assistant) -> None:
+    """« Et qui délivre l'habilitation des agents infiltrés ? » after a question on infiltration in organised crime:
+    the habilitation (D15-1-3) answers, not the organised-crime list the context words point to."""
+    previous = _history("Durée maximale d'une infiltration autorisée par le parquet en criminalité organisée ?")
+    standalone = contextualize("Et qui délivre l'habilitation des agents infiltrés ?", previous)
+    assert fold(standalone).count("habilitation") == 2 and "contexte" in standalone
+    answer = assistant.ask("Et qui délivre l'habilitation des agents infiltrés ?", previous)
+    assert _first_source(answer).article == "D15-1-3", answer.answer[:300]
