@@ -17,7 +17,7 @@ from typing import Any
 from assistant.analysis import QuestionAnalysis
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
-from assistant.french import concept_groups, content_terms, tokenize
+from assistant.french import concept_groups, content_terms, expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
 from assistant.ranking import DURATION_RE
 from assistant.references import KNOWN_CODES_FOLDED, find_references
@@ -277,6 +277,40 @@ def _states_the_number_asked(question: str, top: list[Hit]) -> bool:
     return True
 
 
+# What an article leaves to a décret: « Ce décret précise notamment la durée de conservation des informations
+# enregistrées » (706-54), « une commission nationale dont la composition … sont définies par décret » (706-63-1).
+_DECREE_OBJECT = re.compile(
+    r"\bd[ée]cret\b[^.;]*?\b(?:précise|fixe|détermine|définit)(?: notamment)? (?P<a>[^.;]+)"
+    r"|\bdont (?P<b>[^.;]+?) (?:sont|est) (?:définie?s?|fixée?s?|déterminée?s?|précisée?s?) par (?:un )?d[ée]cret",
+)
+_DURATION_HEADS = frozenset(content_terms("durée délai"))
+_GENERIC_OBJECT = frozenset(content_terms("modalités application présent article conditions dispositions mise œuvre section chapitre titre notamment"))
+
+
+def delegated_to_decree(question: str, unit: Unit) -> str | None:
+    """A refusal when what the question asks is what the answering article leaves to a décret (the durée de
+    conservation of the FNAEG, the composition of the repentis commission), and the article states no figure for it
+    itself: the décret is not in the corpus. None otherwise (« modalités d'application » delegates nothing asked)."""
+    if unit.kind != "code":
+        return None
+    asked = content_terms(expand_abbreviations(question))
+    time_asked = bool(_TIME_ASKED.search(fold(question)))
+    for m in _DECREE_OBJECT.finditer(unit.text):
+        obj = (m.group("a") or m.group("b")).split(",")[0].strip()
+        head = next((t for t in tokenize(obj) if t[0].isalpha()), "")
+        # What the décret fixes must be what is asked: its head word (« la composition… », « la liste… ») is the
+        # question's, or it is a duration and the question asks how long.
+        if not head or head in _GENERIC_OBJECT or not (head in asked or (head in _DURATION_HEADS and time_asked)):
+            continue
+        shared = (content_terms(obj) - _GENERIC_OBJECT) & asked
+        stated = any(set(content_terms(s)) & shared and (DURATION_RE.search(s) or _COUNT_STATED.search(s))
+                     for al in unit.alineas for s in split_sentences(al) if "décret" not in s and "decret" not in s)
+        if not stated:
+            return (f"L'article {unit.article} du CPP laisse à un décret ce que vous demandez (« {obj} ») ; ce décret ne figure "
+                    f"pas dans le corpus ({CORPUS_NAME}) : je ne peux pas répondre sans inventer.")
+    return None
+
+
 # -- refusals --------------------------------------------------------------------------------------
 
 
@@ -410,6 +444,10 @@ def ground(
     if named_first or supported(a, p.standalone, p.hits, catalog, idf, min_dense):
         if not _states_the_number_asked(p.question, p.hits[:3]):
             p.refusal = NUMBER_NOT_STATED
+            return
+        delegated = next(filter(None, (delegated_to_decree(p.question, h.unit) for h in p.hits[:3])), None)
+        if delegated is not None:
+            p.refusal = delegated
             return
     else:
         repealed = [h for h in search_repealed(p.standalone)[:3] if h.unit.abrogated]

@@ -957,3 +957,25 @@ def test_a_follow_up_changing_subject_weighs_its_own_words_over_the_context(assi
     assert fold(standalone).count("habilitation") == 2 and "contexte" in standalone
     answer = assistant.ask("Et qui délivre l'habilitation des agents infiltrés ?", previous)
     assert _first_source(answer).article == "D15-1-3", answer.answer[:300]
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    ("Combien de temps sont conservées au FNAEG les empreintes génétiques d'une personne condamnée ?", "706-54"),
+    ("Quelle est la composition exacte de la commission nationale chargée de la protection des repentis ?", "706-63-1"),
+])
+def test_what_an_article_leaves_to_a_decree_is_refused_with_the_article_named(question: str, article: str, assistant: Assistant) -> None:
+    """706-54 « Ce décret précise notamment la durée de conservation… », 706-63-1 « une commission nationale dont la
+    composition… sont définies par décret »: the décret is not in the corpus, so the figure asked is not either."""
+    answer = assistant.ask(question)
+    assert answer.refused, answer.answer[:300]
+    assert answer.answer.startswith(f"L'article {article} du CPP laisse à un décret"), answer.answer[:300]
+
+
+@pytest.mark.parametrize("question", [
+    "Qui définit les mesures de protection et de réinsertion des repentis ?",  # the commission itself is in 706-63-1
+    "Escroquerie en ligne avec des centaines de victimes dans toute la France : quelle JIRS ?",  # « la liste » not asked
+    "Peut-on inscrire au FNAEG l'empreinte génétique d'un simple suspect ?",
+])
+def test_a_decree_named_beside_the_answer_refuses_nothing(question: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused and "laisse à un décret" not in answer.answer, answer.answer[:300]
