@@ -14,7 +14,7 @@ import pytest
 from assistant.analysis import analyze
 from assistant.chain import Assistant
 from assistant.followup import contextualize
-from assistant.french import tokenize
+from assistant.french import expand_abbreviations, tokenize
 from assistant.grounding import first_sentence, refusal_out_of_scope, renvois, unit_citation
 from assistant.references import find_references
 from assistant.text import fold
@@ -979,3 +979,20 @@ def test_what_an_article_leaves_to_a_decree_is_refused_with_the_article_named(qu
 def test_a_decree_named_beside_the_answer_refuses_nothing(question: str, assistant: Assistant) -> None:
     answer = assistant.ask(question)
     assert not answer.refused and "laisse à un décret" not in answer.answer, answer.answer[:300]
+
+
+def test_installing_a_device_is_putting_the_technical_device_in_place(assistant: Assistant) -> None:
+    """« poser un micro », « installer le logiciel » are the texts' « mettre en place le dispositif technique »:
+    706-96-1 (entering a home at night to install a sonorisation) and 706-102-5 (installing a captation remotely)."""
+    night = assistant.ask("Le juge d'instruction peut-il autoriser les enquêteurs à entrer de nuit dans un appartement pour y poser un micro de sonorisation ?")
+    assert _first_source(night).article == "706-96-1", night.answer[:300]
+    remote = assistant.ask("Captation de données : peut-on installer le logiciel espion à distance, par le réseau, sans pénétrer dans les lieux ?")
+    assert _first_source(remote).article == "706-102-5", remote.answer[:300]
+    # Not fired: « poser des questions » installs nothing.
+    assert "mise en place" not in expand_abbreviations("Le JI peut-il poser des questions au témoin anonyme ?")
+
+
+def test_an_information_ouverte_is_the_information_stage() -> None:
+    assert analyze("Trafic de stupéfiants, information ouverte : le JI peut-il autoriser une perquisition de nuit ?").stages == ("information",)
+    assert analyze("Dès l'ouverture d'une information, qui autorise ?").stages == ("information",)
+    assert analyze("Informations sur la personne gardée à vue ?").stages == ()  # (not a stage)
