@@ -272,6 +272,7 @@ class HybridSearch:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
             ranked = self._excepting_first(query, self._stage_first(self._definition_first(ranked, analysis), analysis))
+            ranked = self._negation_first(ranked, analysis)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
 
@@ -345,6 +346,39 @@ class HybridSearch:
         best = -max(defining)[1] if defining else 0
         return _promoted(ranked, best) if best else ranked
 
+    def _negation_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
+        """« Demande d'extradition d'un Etat hors UE », « s'il ne consent pas »: among the first candidates, those that
+        speak of a concept the question negates only affirmatively — themselves or through their section's opening
+        article (the simplified extradition of 696-25 ff. is between States of the Union) — go after the others."""
+        negated = [c for c, affirmed in a.polarity.items() if not affirmed]
+        if not negated or len(ranked) < 2:
+            return ranked
+        head = ranked[:NEGATION_DEPTH]
+        against = [h for h in head if any(self._scoped_polarity(h.unit, c) is True for c in negated)]
+        if not against or len(against) == len(head):
+            return ranked
+        kept = [h for h in head if h not in against]
+        for h in against:
+            h.score = min(h.score, kept[-1].score)  # (the answer composer's prior follows the order)
+        return kept + against + ranked[NEGATION_DEPTH:]
+
+    def _scoped_polarity(self, unit: Unit, concept: str) -> bool | None:
+        """``_polarity`` of the unit, or else of its section's opening article when that article sets the section's
+        scope (696-25 « La présente section est applicable… »)."""
+        state = self._polarity(unit, concept)
+        if state is None and unit.kind == "code" and unit.hierarchy:
+            openings = self.__dict__.get("_openings")
+            if openings is None:
+                openings = {}
+                for u in sorted(self._units, key=lambda u: u.position):
+                    if u.kind == "code" and not u.abrogated:
+                        openings.setdefault((u.doc_id, u.hierarchy), u)
+                self.__dict__["_openings"] = openings
+            opening = openings.get((unit.doc_id, unit.hierarchy))
+            if opening is not None and opening is not unit and _SCOPES_SECTION.search(opening.text):
+                state = self._polarity(opening, concept)
+        return state
+
     def _excepting_first(self, query: str, ranked: list[Hit]) -> list[Hit]:
         """« Escroquerie en bande organisée : peut-on prolonger la GAV au-delà de 48 heures ? »: 706-73-1 extends the
         regime to that offence « à l'exception de l'article 706-88 ». When a close candidate excepts the first hit's
@@ -397,6 +431,8 @@ EXCEPTION_DEPTH = 3  # the candidates whose « à l'exception de l'article X » 
 EXCEPTION_MIN_IDF = 3.0  # an offence's word, not a common one
 _EXCEPTION_RE = re.compile(r"à l'exception (?:de l'article|des articles) [^,.;:]{1,60}")
 STAGE_DEPTH = 3  # the siblings among which the asked stage decides the first
+_SCOPES_SECTION = re.compile(r"\b(?:la présente section|le présent chapitre|la présente sous-section)\b", re.I)
+NEGATION_DEPTH = 3  # the first candidates among which one that affirms what the question negates goes last
 
 CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)
 

@@ -996,3 +996,19 @@ def test_an_information_ouverte_is_the_information_stage() -> None:
     assert analyze("Trafic de stupéfiants, information ouverte : le JI peut-il autoriser une perquisition de nuit ?").stages == ("information",)
     assert analyze("Dès l'ouverture d'une information, qui autorise ?").stages == ("information",)
     assert analyze("Informations sur la personne gardée à vue ?").stages == ()  # (not a stage)
+
+
+def test_a_candidate_affirming_what_the_question_negates_goes_after_the_others(assistant: Assistant) -> None:
+    """« Et si elle ne consent pas ? » after a question on a person who consents to extradition: 696-27
+    (« déclare … consentir ») gives way to 696-15 (« ne pas consentir »). A section's scope set by its opening article
+    counts (696-25 « La présente section est applicable… » between States of the Union européenne)."""
+    previous = _history("Extradition : la personne réclamée déclare au procureur général consentir à son extradition ; "
+                        "quand comparaît-elle devant la chambre de l'instruction ?")
+    answer = assistant.ask("Et si elle ne consent pas ?", previous)
+    assert _first_source(answer).article == "696-15", answer.answer[:300]
+    search = assistant.search
+    assert search._scoped_polarity(assistant.catalog.article("696-27"), "union-europeenne") is True
+    # Not inherited: 696-8 opens the common-law section without scoping it (it names the Union in passing).
+    assert search._scoped_polarity(assistant.catalog.article("696-13"), "union-europeenne") is None
+    # Not fired: the same question in the affirmative keeps the consent articles.
+    assert _first_source(assistant.ask(previous[0]["content"])).article in ("696-27", "696-13")
