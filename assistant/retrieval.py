@@ -323,12 +323,13 @@ class HybridSearch:
 
     def _stage_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« …au cours d'une information judiciaire ? »: when the first hit opens on another stage (« Si les nécessités
-        de l'enquête préliminaire… », 706-90) and a close sibling opens on the asked one (706-91), the sibling leads."""
+        de l'enquête préliminaire… », 706-90), or on none (706-28, night searches in drug premises), and a close
+        sibling opens on the asked one (706-91; 706-90 for « en préliminaire »), the sibling leads."""
         if len(a.stages) != 1 or not ranked:
             return ranked
         asked, parent = a.stages[0], vocabulary().stage_parent
         first = self._texts.stage(ranked[0].unit)
-        if first is None or asked in (first, parent.get(first)):  # (« en enquête » covers the flagrance's article)
+        if first is not None and asked in (first, parent.get(first)):  # (« en enquête » covers the flagrance's article)
             return ranked
         for i, h in enumerate(ranked[1:STAGE_DEPTH], start=1):
             if self._texts.stage(h.unit) == asked:

@@ -266,6 +266,9 @@ def test_the_stage_asked_decides_between_siblings_that_open_on_their_stage(assis
     assert analyze("Hors flagrance, une perquisition de nuit est-elle possible ?").stages == ()
     aside = assistant.ask("Stups en bande organisée, mais on n'est pas en flagrance (enquête préliminaire) : perquisition de nuit dans un appartement ?")
     assert _first_source(aside).article == "706-90", aside.answer[:300]
+    # A first hit that opens on no stage (706-28, night searches in drug premises) gives way to the asked stage's article.
+    stageless = assistant.ask("En enquête préliminaire sur un trafic de stupéfiants, une perquisition de nuit d'un appartement est-elle possible ?")
+    assert _first_source(stageless).article == "706-90", stageless.answer[:300]
     flagrance = assistant.ask("En flagrance sur un trafic de stupéfiants en bande organisée, peut-on perquisitionner de nuit ?")
     assert _first_source(flagrance).article == "706-89"
     # « en enquête » covers the flagrance's and the préliminaire's articles: nothing is moved for it.
