@@ -14,9 +14,11 @@ from rapidfuzz import process as fuzz_process
 
 from assistant.errors import UnknownArticleError
 from assistant.models import DocumentInfo, PoleRow, Unit, normalize_article_ref
+from assistant.text import fold
 
 SCOPE_LIST_MIN_CITERS = 4
 _CLAUSE_END = re.compile(r"[.;:\n]")
+_SCOPES_SECTION = re.compile(r"\b(?:la présente section|le présent chapitre|la présente sous-section)\b", re.I)
 
 
 _ITEM_REFERENCE = re.compile(
@@ -152,27 +154,38 @@ class Catalog:
         lists it refers to (706-88 covers drug trafficking through the 3° of 706-73)."""
         cache = self.__dict__.setdefault("_scope", {})
         if unit.unit_id not in cache:
-            from assistant.text import fold
-
-            parts = [unit.title, " ".join(unit.hierarchy), unit.text]
-            if unit.kind == "circulaire":
-                parts.append(self.document(unit.doc_id).title)
-            for number in sorted(self.cites(unit)):
-                parts += [u.text for u in self.units_for_article(number) if not u.abrogated and self.is_enumeration(u)]
-            cache[unit.unit_id] = fold(" ".join(parts))
+            cache[unit.unit_id] = fold(" ".join(self._scope_parts(unit, with_document_title=True)))
         return cache[unit.unit_id]
 
     def scope_clauses(self, unit: Unit) -> list[str]:
-        """The unit's scope (``scope_text``) cut into folded clauses: an enumeration item, a sentence's part."""
+        """The unit's scope cut into folded clauses (an enumeration item, a sentence's part), without its circulaire's
+        title: « escroquerie en bande organisée » is one clause of 706-73-1's scope."""
         cache = self.__dict__.setdefault("_scope_clauses", {})
         if unit.unit_id not in cache:
-            from assistant.text import fold
-
-            parts = [unit.title, " ".join(unit.hierarchy), unit.text]
-            for number in sorted(self.cites(unit)):
-                parts += [u.text for u in self.units_for_article(number) if not u.abrogated and self.is_enumeration(u)]
+            parts = self._scope_parts(unit, with_document_title=False)
             cache[unit.unit_id] = [fold(c) for part in parts for c in _CLAUSE_END.split(part) if c.strip()]
         return cache[unit.unit_id]
+
+    def _scope_parts(self, unit: Unit, with_document_title: bool) -> list[str]:
+        parts = [unit.title, " ".join(unit.hierarchy), unit.text]
+        if with_document_title and unit.kind == "circulaire":
+            parts.append(self.document(unit.doc_id).title)
+        for number in sorted(self.cites(unit)):
+            parts += [u.text for u in self.units_for_article(number) if not u.abrogated and self.is_enumeration(u)]
+        return parts
+
+    def section_scope(self, unit: Unit) -> Unit | None:
+        """The article that opens the unit's section and sets its scope (696-25 « La présente section est applicable… »
+        for the simplified extradition), when there is one and it is not the unit itself."""
+        openings = self.__dict__.get("_openings")
+        if openings is None:
+            openings = {}
+            for u in sorted(self.units, key=lambda u: u.position):
+                if u.kind == "code" and not u.abrogated:
+                    openings.setdefault((u.doc_id, u.hierarchy), u)
+            self.__dict__["_openings"] = openings
+        opening = openings.get((unit.doc_id, unit.hierarchy)) if unit.kind == "code" and unit.hierarchy else None
+        return opening if opening is not None and opening is not unit and _SCOPES_SECTION.search(opening.text) else None
 
     # -- persistence -------------------------------------------------------------------------
 

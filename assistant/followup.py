@@ -37,13 +37,15 @@ _QUESTION_WORDS = re.compile(r"\b(quel(le)?s?|quoi|comment|combien|est ce que|es
 def is_follow_up(question: str, history: list[dict[str, str]]) -> bool:
     if not any(turn.get("role") == "user" for turn in history):
         return False
-    if FOLLOW_UP_RE.match(question) or len(content_terms(question)) <= 2:
+    words = len(content_terms(question))
+    if FOLLOW_UP_RE.match(question) or words <= 2:
         return True
+    if words > MAX_FOLLOW_UP_TERMS:
+        return False
     # « Pour combien de temps au maximum si les faits sont un crime ? »: a short question that names no act, regime,
     # stage or article of its own can only be about what was just asked.
     a = analyze(question)
-    return (len(content_terms(question)) <= MAX_FOLLOW_UP_TERMS and not (a.acts or a.regimes or a.stages or a.articles)
-            and a.out_of_scope is None and a.code_asked is None)
+    return not (a.acts or a.regimes or a.stages or a.articles) and a.out_of_scope is None and a.code_asked is None
 
 
 def is_hypothesis(own: str) -> bool:

@@ -135,6 +135,7 @@ class UnitText:
         self._cache: dict[str, tuple[set[str], set[str], list[tuple[str, set[str]]]]] = {}
         self._folded: dict[str, str] = {}
         self._stages: dict[str, str | None] = {}
+        self._defines: dict[str, frozenset[str]] = {}
         self._subjects = subjects  # tokens of each unit's subject-index entry, as retrieval indexed them
 
     def subject(self, unit: Unit) -> set[str]:
@@ -159,12 +160,11 @@ class UnitText:
     def defines(self, unit: Unit) -> frozenset[str]:
         """The words of the notion an article opens by defining (« Une décision d'enquête européenne est une décision
         judiciaire… » → décision, enquête, européenne); empty when it does not open on a definition."""
-        cache = self.__dict__.setdefault("_defines", {})
-        if unit.unit_id not in cache:
+        if unit.unit_id not in self._defines:
             first = split_sentences(unit.alineas[0])[0] if unit.alineas and unit.kind == "code" and not unit.abrogated else ""
             m = _DEFINES_RE.match(first)
-            cache[unit.unit_id] = frozenset(content_terms(m.group("notion"))) if m else frozenset()
-        return cache[unit.unit_id]
+            self._defines[unit.unit_id] = frozenset(content_terms(m.group("notion"))) if m else frozenset()
+        return self._defines[unit.unit_id]
 
     def of(self, unit: Unit) -> tuple[set[str], set[str], list[tuple[str, set[str]]]]:
         got = self._cache.get(unit.unit_id)

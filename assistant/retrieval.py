@@ -364,20 +364,10 @@ class HybridSearch:
         return kept + against + ranked[NEGATION_DEPTH:]
 
     def _scoped_polarity(self, unit: Unit, concept: str) -> bool | None:
-        """``_polarity`` of the unit, or else of its section's opening article when that article sets the section's
-        scope (696-25 « La présente section est applicable… »)."""
+        """``_polarity`` of the unit, or else of the article that sets its section's scope (``Catalog.section_scope``)."""
         state = self._polarity(unit, concept)
-        if state is None and unit.kind == "code" and unit.hierarchy:
-            openings = self.__dict__.get("_openings")
-            if openings is None:
-                openings = {}
-                for u in sorted(self._units, key=lambda u: u.position):
-                    if u.kind == "code" and not u.abrogated:
-                        openings.setdefault((u.doc_id, u.hierarchy), u)
-                self.__dict__["_openings"] = openings
-            opening = openings.get((unit.doc_id, unit.hierarchy))
-            if opening is not None and opening is not unit and _SCOPES_SECTION.search(opening.text):
-                state = self._polarity(opening, concept)
+        if state is None and (opening := self.catalog.section_scope(unit)) is not None:
+            state = self._polarity(opening, concept)
         return state
 
     def _excepting_first(self, query: str, ranked: list[Hit]) -> list[Hit]:
@@ -432,7 +422,6 @@ EXCEPTION_DEPTH = 3  # the candidates whose « à l'exception de l'article X » 
 EXCEPTION_MIN_IDF = 3.0  # an offence's word, not a common one
 _EXCEPTION_RE = re.compile(r"à l'exception (?:de l'article|des articles) [^,.;:]{1,60}")
 STAGE_DEPTH = 3  # the siblings among which the asked stage decides the first
-_SCOPES_SECTION = re.compile(r"\b(?:la présente section|le présent chapitre|la présente sous-section)\b", re.I)
 NEGATION_DEPTH = 3  # the first candidates among which one that affirms what the question negates goes last
 
 CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)
