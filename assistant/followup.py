@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.analysis import QuestionAnalysis, analyze
-from assistant.french import content_terms, expand_abbreviations
+from assistant.french import ABBREVIATIONS, THESAURUS, content_terms, expand_abbreviations
 from assistant.text import fold
 from assistant.vocabulary import vocabulary
 
@@ -132,7 +132,12 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
 
 
 def _without(question: str, patterns: list[re.Pattern[str]]) -> str:
+    """The question without the words the patterns match, nor the abbreviations or everyday words whose long form
+    they match (« deal » says « trafic de stupéfiants »: it would bring the replaced regime back)."""
     folded = fold(expand_abbreviations(question))
+    for short, long in (*ABBREVIATIONS.items(), *THESAURUS.items()):
+        if any(pattern.search(fold(long)) for pattern in patterns):
+            folded = re.sub(rf"\b{re.escape(fold(short))}\b", " ", folded)
     for pattern in patterns:
         folded = re.sub(f"(?:{pattern.pattern})\\w*", " ", folded)  # whole words: « intercept » takes « interceptions »
     return re.sub(r"\s+", " ", folded).strip()

@@ -240,6 +240,17 @@ def test_a_follow_up_naming_another_stage_replaces_the_stage() -> None:
     assert "preliminaire" in fold(contextualize("Et en enquête préliminaire de flagrance ?", previous))
 
 
+def test_a_follow_up_naming_another_regime_drops_the_everyday_word_for_the_previous_one(assistant: Assistant) -> None:
+    """« deal » says « trafic de stupéfiants »: left in the question, it would bring the drug regime back."""
+    previous = _history("Un hôtel sert de point de deal : le juge d'instruction peut-il le faire fermer ?")
+    standalone = contextualize("Et en matière de proxénétisme ?", previous)
+    assert analyze(standalone).regimes == ("traite-proxenetisme",), standalone
+    assert _first_source(assistant.ask("Et en matière de proxénétisme ?", previous)).article == "706-36"
+    # Not fired: a follow-up that names no other regime keeps the everyday word and its regime.
+    assert analyze(contextualize("Et pour un restaurant ?", previous)).regimes == ("stupefiants",)
+    assert _first_source(assistant.ask("Et pour un restaurant ?", previous)).article == "706-33"
+
+
 def test_a_follow_up_naming_another_magistrate_or_stage_leaves_the_previous_magistrate_behind() -> None:
     jld = _history("Pour combien de temps le JLD peut-il autoriser une technique spéciale d'enquête pendant l'enquête ?")
     standalone = fold(contextualize("Et quand c'est le juge d'instruction ?", jld))
