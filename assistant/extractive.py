@@ -61,8 +61,9 @@ CROSS_UNIT_MARGIN = 2.0  # another unit's sentence leads only when it answers tw
 # first unit (development sets: 1.3 → 2.0 same lead, facts main +0.009; 1.0 lets sibling sentences win)
 MAX_PASSAGES = 4  # Réponse included
 # Kinds of answer only a sentence stating one gives: the Réponse states it when its article does (« est puni de deux
-# ans… », not « un délit puni de dix ans d'emprisonnement », which only names the offences).
-KIND_STATED = {"penalty": re.compile(r"\b(?:est|sont) punie?s? d|\bla peine (?:encourue )?est\b", re.I)}
+# ans… », not « un délit puni de dix ans d'emprisonnement », which only names the offences, nor « est punie des mêmes
+# peines », which refers to the sentence that states them).
+KIND_STATED = {"penalty": re.compile(r"\b(?:est|sont) punie?s? d(?!es mêmes peines)|\bla peine (?:encourue )?est\b", re.I)}
 # Measured on the development sets (questions / holdout / dev2): 850, 2, 0.25 → facts 0.665 / 0.727 / 0.680, median
 # 1,083 / 1,141 / 1,130 characters; 750, 3, 0.15 → facts 0.684 / 0.782 / 0.680, median 1,093 / 1,184 / 1,240.
 QUOTE_BUDGET = 750  # characters of Fondement quotes beyond the Réponse (median answer ≤ 1,200 characters)
@@ -201,9 +202,11 @@ class ExtractiveGenerator:
         stating = KIND_STATED.get(a.kind)
         if stating is not None and not stating.search(lead.quote):
             # « Quelle peine… ? » is answered by the sentence of that article that states a penalty, whatever its words
-            # (« Le fait… de ne pas respecter ces obligations est puni de deux ans… »).
-            lead = max((ps for ps in scored if ps.unit is lead.unit and ps.score > 0 and stating.search(ps.quote)),
-                       key=lambda ps: (ps.score, -ps.order), default=lead)
+            # (« Le fait… de ne pas respecter ces obligations est puni de deux ans… »); when none holds a word of the
+            # question, the nearest (« La tentative… est punie des mêmes peines » refers to the one before it).
+            states = [ps for ps in scored if ps.unit is lead.unit and stating.search(ps.quote)]
+            nearest = min(states, key=lambda ps: (abs(ps.order - lead.order), -ps.order), default=lead)
+            lead = max((ps for ps in states if ps.score > 0), key=lambda ps: (ps.score, -ps.order), default=nearest)
         return lead
 
     def _question_idf(self, a: QuestionAnalysis, question: str) -> Callable[[str], float]:

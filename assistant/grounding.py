@@ -35,6 +35,7 @@ MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked abou
 MIN_COVERAGE_WITHOUT_REGIME = 0.45  # … when no candidate names the regime asked about, but they govern the act
 TOPIC_ANSWER_DEPTH = 3  # passages that may answer an out-of-scope topic (« la CIVI a le caractère d'une juridiction civile », 706-4, ranked second)…
 TOPIC_ANSWERED_COVERAGE = 0.6  # … with this coverage of the question (penalties: dev sets 3/3 answered, 0 refusals lost)
+_THIS_ARTICLE = "present article"
 TOPIC_ANSWERED_WITH_ACT = 0.3  # … or this one when that alinéa (or the one before) names the act asked about
 # Another code asked for the answer (« que prévoit le code pénal… », « quelle peine le code pénal prévoit-il »), not
 # only named as the source of an offence or a notion (« au titre de l'article 414-3 du code civil »).
@@ -465,7 +466,8 @@ def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[st
     """An out-of-scope topic that the corpus answers for this very question: one of its first passages states what
     the topic asks (« est puni de… » for a penalty Livre IV sets itself, 706-56) and covers the question — less of
     it when that alinéa or the one before names the act asked about (« …ayant effectué l'infiltration… » / « La
-    révélation de l'identité de ces officiers… est punie de cinq ans », 706-84)."""
+    révélation de l'identité de ces officiers… est punie de cinq ans », 706-84), or when it refers to its own article
+    (« au présent article ») and the article or its headings name the act (706-25-7, the FIJAIT)."""
     if topic.answered_by is None or not p.hits or p.analysis is None:
         return None
     acts = vocabulary().acts
@@ -475,7 +477,9 @@ def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[st
         stating = [" ".join(alineas[max(0, i - 1) : i + 1]) for i, f in enumerate(alineas) if topic.answered_by.search(f)]
         if not stating:
             continue
-        names_act = any(acts[x].search(f) for f in stating for x in p.analysis.acts)
+        # « …les obligations prévues au présent article… est puni de deux ans » names what the whole article names
+        whole = fold(" ".join((*h.unit.hierarchy, h.unit.text))) if any(_THIS_ARTICLE in f for f in stating) else ""
+        names_act = any(acts[x].search(f) for f in (*stating, whole) for x in p.analysis.acts)
         if coverage(p.standalone, h.unit, idf) >= (TOPIC_ANSWERED_WITH_ACT if names_act else TOPIC_ANSWERED_COVERAGE):
             return h
     return None

@@ -926,6 +926,23 @@ def test_a_penalty_question_leads_with_the_sentence_that_states_the_penalty(assi
     assert "est puni" not in obligation.answer.split("\n", 1)[0], obligation.answer[:300]
 
 
+def test_a_penalty_said_as_the_same_penalties_is_answered_by_the_sentence_that_states_them(assistant: Assistant) -> None:
+    """706-25-7: « La tentative de déplacement à l'étranger sans avoir procédé à la déclaration… est punie des mêmes
+    peines » holds the question's words but not the penalty: the sentence before it states it. The penalty that the
+    article sets for « les obligations prévues au présent article » answers although it does not name the FIJAIT."""
+    for question in ("Quelle peine pour une personne inscrite au FIJAIT qui tente de partir à l'étranger sans l'avoir déclaré ?",
+                     "Quelle peine encourt celui qui tente de partir à l'étranger sans faire la déclaration au FIJAIT ?"):
+        answer = assistant.ask(question)
+        first = answer.answer.split("\n", 1)[0]
+        assert not answer.refused and "deux ans d'emprisonnement" in first, answer.answer[:300]
+        assert "mêmes peines" in answer.answer  # (the sentence the question's words point to, in the Fondement)
+    answer = assistant.ask("Quelle peine encourt un inscrit au FIJAIS qui ne justifie pas de son adresse ?")
+    assert _first_source(answer).article == "706-53-5" and "deux ans d'emprisonnement" in answer.answer.split("\n", 1)[0]
+    # Not fired: penalties of the code pénal stay refused.
+    for question in ("Quelle peine encourt l'auteur d'un vol simple ?", "Quelle peine pour un faux témoignage ?"):
+        assert assistant.ask(question).refused, question
+
+
 def test_passer_outre_asks_for_the_act_without_consent(assistant: Assistant) -> None:
     """« le suspect refuse : on peut passer outre ? » is « sans le consentement de l'intéressé » in the texts."""
     question = "Agression sexuelle : le mis en cause refuse l'examen de dépistage demandé par la victime, peut-on passer outre ?"
