@@ -173,9 +173,12 @@ class ExtractiveGenerator:
             # procureur », « Si la procédure fait l'objet d'une information, … l'avis favorable du juge d'instruction »).
             following = next((ps for ps in scored if ps.unit is unit and ps.order == lead.order + 1 and not ITEM_RE.match(ps.quote)
                               and len(ps.quote) <= NEXT_SENTENCE_CHARS and ps.order < body_sentences[unit.unit_id]), None)
-            if following is not None:
+            if following is not None and not parallel(lead.quote, following.quote):
                 chosen.append(following)
-            rest = [ps for ps in scored if ps.unit is unit and ps is not lead and ps is not following and ps.score >= SAME_UNIT_RATIO * lead.score]
+            else:
+                following = None
+            rest = [ps for ps in scored if ps.unit is unit and ps is not lead and ps is not following and ps.score >= SAME_UNIT_RATIO * lead.score
+                    and not parallel(lead.quote, ps.quote)]
             chosen += self._covering(lead, rest, q_terms)[: SAME_UNIT_PASSAGES - len(chosen) + 1]
         chosen += self._other_units(a, lead, chosen, scored)
         if chosen[0] is lead:
@@ -499,6 +502,17 @@ class ExtractiveGenerator:
         if scores[best] < max(TOOL_BASIS_MARGIN * scores[0], TOOL_BASIS_MIN_SCORE):
             return basis
         return [basis[best], *(b for i, b in enumerate(basis) if i != best)]
+
+
+PARALLEL_OVERLAP = 0.5
+
+
+def parallel(first: str, second: str) -> bool:
+    """706-80-1, « …de ne pas procéder au contrôle et à l'interpellation… » beside « …au contrôle et à la saisie… »:
+    the same rule for other cases, not a complement of the first; it would take the place of a sentence that adds
+    something (development sets: 0.5 gains one verdict, 0.4 loses one)."""
+    a, b = set(tokenize(first)), set(tokenize(second))
+    return bool(a and b) and len(a & b) / len(a | b) >= PARALLEL_OVERLAP
 
 
 def _by_unit(citations: list[Citation]) -> list[list[Citation]]:

@@ -13,11 +13,12 @@ import pytest
 
 from assistant.analysis import analyze
 from assistant.chain import Assistant
+from assistant.extractive import parallel
 from assistant.followup import contextualize
 from assistant.french import expand_abbreviations, tokenize
 from assistant.grounding import first_sentence, refusal_out_of_scope, renvois, unit_citation
 from assistant.references import find_references
-from assistant.text import fold
+from assistant.text import fold, split_sentences
 from assistant.tools import JURIDICTION_SPECIALISEE, POLE_INSTRUCTION
 from assistant.tools.poles import unknown_courts
 from assistant.tools.router import route
@@ -941,6 +942,21 @@ def test_a_penalty_said_as_the_same_penalties_is_answered_by_the_sentence_that_s
     # Not fired: penalties of the code pénal stay refused.
     for question in ("Quelle peine encourt l'auteur d'un vol simple ?", "Quelle peine pour un faux témoignage ?"):
         assert assistant.ask(question).refused, question
+
+
+def test_a_sentence_that_repeats_the_answer_for_other_cases_leaves_room_for_what_is_asked(assistant: Assistant) -> None:
+    """706-80-1: after the Réponse (who authorises the controlled delivery), « L'autorisation… est mentionnée ou
+    versée au dossier » and « Le procureur… informe sans délai le procureur… de Paris » answer « qui est informé ? ».
+    The first alinéa, the same rule for the controls and arrests (« …de ne pas procéder au contrôle et à
+    l'interpellation… »), only restates the Réponse: it is no complement."""
+    answer = assistant.ask("Livraison surveillée de stups : qui autorise les enquêteurs à demander aux douaniers de ne pas "
+                           "interpeller le convoi, et qui doit en être informé ?")
+    assert _first_source(answer).article == "706-80-1" and "tribunal judiciaire de Paris" in answer.answer, answer.answer
+    alineas = assistant.catalog.article("706-80-1").alineas
+    assert parallel(alineas[0], alineas[1])
+    # Not fired: a complement of the Réponse shares few of its words.
+    authorised, informed = split_sentences(assistant.catalog.article("706-80-1").alineas[2])
+    assert not parallel(authorised, informed)
 
 
 def test_passer_outre_asks_for_the_act_without_consent(assistant: Assistant) -> None:
