@@ -22,6 +22,7 @@ from assistant.errors import AssistantError
 from assistant.followup import asks_its_own_question, contextualize
 from assistant.generators import Generator
 from assistant.grounding import Prepared, ground, missing_articles, unit_of_basis
+from assistant.references import referenced_articles
 from assistant.retrieval import Hit, HybridSearch
 from assistant.store import IndexState
 from assistant.tools import POLE_INSTRUCTION, run_tool
@@ -29,6 +30,7 @@ from assistant.tools.poles import unknown_courts
 from assistant.tools.router import route, route_follow_up, rule_for
 
 MAX_QUESTION_CHARS = 4000
+_REFERENCE_LINE = re.compile(r"^— CPP, art\. [^,\n]+", re.M)
 
 _ENGLISH = re.compile(r"\b(the|what|which|how|is|are|does|can|of|for|with|should|under|when|who)\b", re.I)
 _FRENCH = re.compile(r"\b(le|la|les|des|du|de|est|que|qui|quel|quelle|pour|une|un|dans|peut|en|au|aux)\b", re.I)
@@ -79,8 +81,20 @@ class Assistant:
                 p.analysis = replace(p.analysis, kind=own.kind)
             if own.out_of_scope is not None and not own.regimes:
                 p.analysis = replace(p.analysis, out_of_scope=own.out_of_scope)
+            if not (own.acts or own.regimes or own.stages or own.articles or own.polarity):
+                p.analysis = replace(p.analysis, anchor=self._previous_answer_article(history))
         p.timings["analysis"] = _ms(t)
         return p
+
+    def _previous_answer_article(self, history: list[dict[str, str]]) -> str | None:
+        """The first corpus article the previous answer cites (its Réponse's): what « Et peut-il être entendu sous
+        cette identité ? » is still about."""
+        previous = next((turn.get("content", "") for turn in reversed(history) if turn.get("role") == "assistant"), "")
+        # This assistant's answers give the Réponse's article on its reference line (« — CPP, art. 706-88, al. 6… »);
+        # the quote above it names other articles (« …l'article 706-73 »). Other answers: the first article named.
+        pinpoint = _REFERENCE_LINE.search(previous)
+        cited = referenced_articles(pinpoint.group(0) if pinpoint else previous)
+        return next((ref for ref in cited if self.catalog.units_for_article(ref)), None)
 
     def use_tools(self, p: Prepared) -> Prepared:
         if p.refusal:

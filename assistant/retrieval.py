@@ -272,7 +272,7 @@ class HybridSearch:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
             ranked = self._excepting_first(query, self._stage_first(self._definition_first(ranked, analysis), analysis))
-            ranked = self._negation_first(ranked, analysis)
+            ranked = self._negation_first(self._anchored_first(ranked, analysis), analysis)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
 
@@ -363,6 +363,22 @@ class HybridSearch:
             h.score = min(h.score, kept[-1].score)  # (the answer composer's prior follows the order)
         return kept + against + ranked[NEGATION_DEPTH:]
 
+    def _anchored_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
+        """« Et peut-il être entendu dans la procédure sous cette identité ? » after an answer resting on 706-62-2: a
+        follow-up that names nothing new stays in the section of the previous answer's article; a close candidate
+        from that section leads rather than one from elsewhere (706-86, the undercover officer heard as a witness)."""
+        if a.anchor is None or len(ranked) < 2:
+            return ranked
+        units = [u for u in self.catalog.units_for_article(a.anchor) if not u.abrogated]
+        if not units or ranked[0].unit.hierarchy == units[0].hierarchy:
+            return ranked
+        for i, h in enumerate(ranked[1:ANCHOR_DEPTH], start=1):
+            if h.unit.hierarchy == units[0].hierarchy:
+                promoted = _promoted(ranked, i)
+                promoted[1].score *= ANCHOR_OUTSIDE_FACTOR  # (the answer composer's prior: the section's sentence answers)
+                return promoted
+        return ranked
+
     def _scoped_polarity(self, unit: Unit, concept: str) -> bool | None:
         """``_polarity`` of the unit, or else of the article that sets its section's scope (``Catalog.section_scope``)."""
         state = self._polarity(unit, concept)
@@ -422,6 +438,8 @@ EXCEPTION_DEPTH = 3  # the candidates whose « à l'exception de l'article X » 
 EXCEPTION_MIN_IDF = 3.0  # an offence's word, not a common one
 _EXCEPTION_RE = re.compile(r"à l'exception (?:de l'article|des articles) [^,.;:]{1,60}")
 STAGE_DEPTH = 3  # the siblings among which the asked stage decides the first
+ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section decides the first
+ANCHOR_OUTSIDE_FACTOR = 0.5
 NEGATION_DEPTH = 3  # the first candidates among which one that affirms what the question negates goes last
 
 CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)

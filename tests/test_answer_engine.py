@@ -252,6 +252,28 @@ def test_a_follow_up_naming_another_regime_drops_the_everyday_word_for_the_previ
     assert _first_source(assistant.ask("Et pour un restaurant ?", previous)).article == "706-33"
 
 
+def test_a_follow_up_naming_nothing_new_stays_in_the_section_of_the_previous_answer(assistant: Assistant) -> None:
+    """After an answer resting on 706-77 (the JI hands the case to a JIRS), « Et la défense, elle peut contester
+    l'ordonnance ? » is about 706-78 in the same section, not 704-3, its twin for the economic and financial pôles."""
+    first = "Le JI local peut-il se dessaisir au profit d'une JIRS ?"
+    answer = assistant.ask(first)
+    assert _first_source(answer).article == "706-77"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": answer.answer}]
+    follow_up = assistant.ask("Et la défense, elle peut contester l'ordonnance ?", history)
+    assert _first_source(follow_up).article == "706-78", follow_up.answer[:300]
+    # The article is the Réponse's (its reference line), not one its quote names; another answer's first article.
+    quoting = assistant.ask("En GAV stups, le parquet peut-il différer l'intervention de l'avocat ?").answer
+    assert "706-73" in quoting.split("— CPP")[0]
+    assert assistant.prepare({"question": "Et en flagrance ?", "history": _history("x") + [
+        {"role": "assistant", "content": quoting}]}).analysis.anchor is None  # (it names a stage: not fired)
+    assert assistant.prepare({"question": "Et la défense peut contester ?", "history": [
+        {"role": "user", "content": "x"}, {"role": "assistant", "content": quoting}]}).analysis.anchor == "706-88"
+    assert assistant.prepare({"question": "Et la défense peut contester ?", "history": [
+        {"role": "user", "content": "x"}, {"role": "assistant", "content": "Oui, article 706-62-2 : identité d'emprunt."}]}).analysis.anchor == "706-62-2"
+    # Not fired: a follow-up naming a new act, regime, stage or article sets no anchor.
+    assert assistant.prepare({"question": "Et pour un agent infiltré ?", "history": history}).analysis.anchor is None
+
+
 def test_a_follow_up_naming_another_magistrate_or_stage_leaves_the_previous_magistrate_behind() -> None:
     jld = _history("Pour combien de temps le JLD peut-il autoriser une technique spéciale d'enquête pendant l'enquête ?")
     standalone = fold(contextualize("Et quand c'est le juge d'instruction ?", jld))
