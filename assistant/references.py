@@ -26,10 +26,11 @@ _LIST_TAIL = re.compile(
     re.I,
 )
 _SAME_TEXT = re.compile(r"\s+(?:du|de la)\s+même\s+(?:code|loi|ordonnance|texte|statut|convention)\b", re.I)
-_LIST_GAP = re.compile(r"\s*(?:,|et|à|ou)\s*(?:l['’]article\s+|articles?\s+)?", re.I)
+# « …de l'article 25 et du 5 de l'article 27 du règlement (UE)… »: one list, named once.
+_LIST_GAP = re.compile(r"\s*(?:,|et|à|ou)\s*(?:(?:du|au|le)\s+\d+°?\s+de\s+)?(?:l['’]article\s+|articles?\s+|l['’])?", re.I)
 _TEXT_NAME = re.compile(
     r"\s+(?:du|de la|de l['’]|des)\s+(?P<name>(?:code|loi|ordonnance|décret|statut|convention|règlement|directive|traité)\b"
-    r"(?:\s+(?!et\b|qui\b|ou\b|dans\b|pour\b|lorsque\b|sont\b|est\b)[\w'’°-]+){0,8})",
+    r"(?:\s+(?!et\b|qui\b|ou\b|dans\b|pour\b|lorsque\b|sont\b|est\b)[\w'’°()/-]+){0,8})",
     re.I,
 )
 _CPP_NAMES = ("code de procédure pénale", "cpp")
@@ -81,11 +82,13 @@ def _text_name(raw: str) -> str | None:
     known = _known_code(low)
     if known is not None:
         return known
-    if low.startswith("code"):
-        return " ".join(name.split()[:4])
-    return " ".join(name.split()[:6])
+    words = name.split()[:4] if low.startswith("code") else name.split()[:6]
+    while len(words) > 1 and words[-1].lower() in _TRAILING:
+        words.pop()  # « règlement (UE) 2017/1939 du Conseil du » → « … du Conseil »
+    return " ".join(words)
 
 
+_TRAILING = frozenset({"du", "de", "des", "la", "le", "l'", "d'", "à", "au", "aux"})
 _CODE_NAME = re.compile(r"\b(?:du|de la|de l['’])\s+(code\s+[\w'’ -]{2,80})", re.I)
 
 

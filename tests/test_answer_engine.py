@@ -41,6 +41,8 @@ TOOL_WORD_NOT_TOOL = [
     # A conflict of competence asks how it is settled, and « territorialement compétent » describes a parquet.
     "Conflit de compétence entre deux parquets JIRS en matière de criminalité organisée : comment est-il tranché ?",
     "En cas de désaccord entre le parquet territorialement compétent et la JIRS sur un trafic de stupéfiants, qui tranche ?",
+    # « exercer sa compétence » is what the Parquet européen decides, not a question of who is competent.
+    "Le Parquet européen décide d'exercer sa compétence sur une fraude à la TVA dont un juge d'instruction est saisi : que doit faire ce juge ?",
 ]
 
 
@@ -797,6 +799,11 @@ def test_another_codes_articles_keep_their_code_and_number() -> None:
     ("l'article 706-73 CPP", [("706-73", None)]),
     # A code's name is read whole, « et » included.
     ("art. L. 465-1 du code monétaire et financier)", [("L. 465-1", "code monétaire et financier")]),
+    # One list, its text named once, after « l'article » repeated or a paragraph (696-112, the Parquet européen).
+    ("en application du 1 de l'article 25 et du 5 de l'article 27 du règlement (UE) 2017/1939 du Conseil du 12 octobre 2017",
+     [("25", "règlement (UE) 2017/1939 du Conseil"), ("27", "règlement (UE) 2017/1939 du Conseil")]),
+    ("l'article 311-4 et l'article 311-5 du code pénal", [("311-4", "code pénal"), ("311-5", "code pénal")]),
+    ("l'article 706-73 et l'article 706-88", [("706-73", None), ("706-88", None)]),
 ])
 def test_a_reference_to_the_same_text_or_with_a_paragraph_keeps_its_text(text: str, expected: list[tuple[str, str | None]]) -> None:
     assert [(r.number, r.code) for r in find_references(text)] == expected
@@ -979,6 +986,17 @@ def test_a_sentence_that_repeats_the_answer_for_other_cases_leaves_room_for_what
     # Not fired: a complement of the Réponse shares few of its words.
     authorised, informed = split_sentences(assistant.catalog.article("706-80-1").alineas[2])
     assert not parallel(authorised, informed)
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    ("Le Parquet européen décide d'exercer sa compétence sur ma fraude aux fonds européens : que doit faire le juge d'instruction saisi ?", "696-112"),
+    ("Le Parquet européen décide de ne pas exercer sa compétence : le juge d'instruction reste-t-il saisi ?", "696-134"),
+    ("Le Parquet européen renonce à exercer sa compétence : le juge d'instruction reste-t-il saisi ?", "696-134"),
+])
+def test_whether_the_parquet_europeen_exercises_its_competence_decides_the_article(question: str, article: str, assistant: Assistant) -> None:
+    """696-112 « décide d'exercer sa compétence » / 696-134 « décide de ne pas exercer sa compétence »."""
+    answer = assistant.ask(question)
+    assert _first_source(answer).article == article and not answer.tool_calls, answer.answer[:300]
 
 
 def test_passer_outre_asks_for_the_act_without_consent(assistant: Assistant) -> None:
