@@ -999,6 +999,16 @@ def test_whether_the_parquet_europeen_exercises_its_competence_decides_the_artic
     assert _first_source(answer).article == article and not answer.tool_calls, answer.answer[:300]
 
 
+def test_a_verb_finds_the_noun_or_form_the_texts_use(assistant: Assistant) -> None:
+    """« qui gère ? » → 706-160 « la gestion… » (the AGRASC); « détruire » → 706-52 « …sont détruits » after five years."""
+    answer = assistant.ask("Quel organisme gère les sommes saisies pendant la procédure ?")
+    assert _first_source(answer).article == "706-160", answer.answer[:300]
+    answer = assistant.ask("Au bout de combien de temps détruit-on l'enregistrement de l'audition d'un mineur victime ?")
+    assert _first_source(answer).article == "706-52" and "cinq ans" in answer.answer, answer.answer
+    # Not fired: « mis en examen » is not a medical examination.
+    assert "medecin" not in fold(expand_abbreviations("Le mis en examen peut-il demander un examen complémentaire ?"))
+
+
 def test_passer_outre_asks_for_the_act_without_consent(assistant: Assistant) -> None:
     """« le suspect refuse : on peut passer outre ? » is « sans le consentement de l'intéressé » in the texts."""
     question = "Agression sexuelle : le mis en cause refuse l'examen de dépistage demandé par la victime, peut-on passer outre ?"
