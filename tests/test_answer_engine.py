@@ -1005,6 +1005,11 @@ def test_a_verb_finds_the_noun_or_form_the_texts_use(assistant: Assistant) -> No
     assert _first_source(answer).article == "706-160", answer.answer[:300]
     answer = assistant.ask("Au bout de combien de temps détruit-on l'enregistrement de l'audition d'un mineur victime ?")
     assert _first_source(answer).article == "706-52" and "cinq ans" in answer.answer, answer.answer
+    # « poursuivre » is the texts' « poursuites »: the sentence that asks for the minister's opinion « préalablement à
+    # tout acte de poursuite » answers, with its one-month délai.
+    answer = assistant.ask("Militaire en service, délit non flagrant : avant de poursuivre, de qui dois-je recueillir l'avis ?")
+    assert _first_source(answer).article == "698-1" and "acte de poursuite" in answer.answer.split("\n", 1)[0], answer.answer[:300]
+    assert "un mois" in answer.answer
     # Not fired: « mis en examen » is not a medical examination.
     assert "medecin" not in fold(expand_abbreviations("Le mis en examen peut-il demander un examen complémentaire ?"))
 
