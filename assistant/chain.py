@@ -15,19 +15,21 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.analysis import analyze
+from assistant.analysis import QuestionAnalysis, analyze
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.errors import AssistantError
 from assistant.followup import asks_its_own_question, contextualize
 from assistant.generators import Generator
 from assistant.grounding import Prepared, ground, missing_articles, unit_of_basis
+from assistant.models import Unit
 from assistant.references import referenced_articles
 from assistant.retrieval import Hit, HybridSearch
 from assistant.store import IndexState
 from assistant.tools import POLE_INSTRUCTION, run_tool
 from assistant.tools.poles import unknown_courts
 from assistant.tools.router import route, route_follow_up, rule_for
+from assistant.vocabulary import vocabulary
 
 MAX_QUESTION_CHARS = 4000
 _REFERENCE_LINE = re.compile(r"^— CPP, art\. [^,\n]+", re.M)
@@ -142,16 +144,27 @@ class Assistant:
         p.rule = rule
         top = hits[0].score if hits else 1.0
         first: list[Hit] = []
-        for i, b in enumerate(rule.basis):
-            unit = unit_of_basis(self.catalog, b.to_dict())
-            if unit is not None and all(f.unit.unit_id != unit.unit_id for f in first):
-                score = top * (1.0 + 0.01 * (len(rule.basis) - i))  # above the first hit, in the basis's order
+        units = [u for u in (unit_of_basis(self.catalog, b.to_dict()) for b in rule.basis) if u is not None]
+        # The basis that governs the question's own case first: « crime contre l'humanité (art. 628) » → 628-8's
+        # seventy-two hours before 706-88's general forty-eight.
+        units.sort(key=lambda u: not self._governs_case(u, p.analysis))
+        for i, unit in enumerate(units):
+            if all(f.unit.unit_id != unit.unit_id for f in first):
+                score = top * (1.0 + 0.01 * (len(units) - i))  # above the first hit, in the basis's order
                 existing = next((h for h in hits if h.unit.unit_id == unit.unit_id), None)
                 if existing is not None:
                     existing.score = max(existing.score, score)
                 first.append(existing or Hit(unit, score))
         ids = {h.unit.unit_id for h in first}
         return first + [h for h in hits if h.unit.unit_id not in ids]
+
+    def _governs_case(self, unit: Unit, a: QuestionAnalysis | None) -> bool:
+        """The unit is set in the question's qualifier article's section, or its scope names the question's regime."""
+        if a is None:
+            return False
+        sections = {u.hierarchy for q in a.qualifiers for u in self.catalog.units_for_article(q)}
+        regimes = vocabulary().regimes
+        return unit.hierarchy in sections or any(regimes[r].search(self.catalog.scope_text(unit)) for r in a.regimes)
 
     def generate(self, p: Prepared) -> Answer:
         t = time.perf_counter()

@@ -43,6 +43,8 @@ TOOL_WORD_NOT_TOOL = [
     "En cas de désaccord entre le parquet territorialement compétent et la JIRS sur un trafic de stupéfiants, qui tranche ?",
     # « exercer sa compétence » is what the Parquet européen decides, not a question of who is competent.
     "Le Parquet européen décide d'exercer sa compétence sur une fraude à la TVA dont un juge d'instruction est saisi : que doit faire ce juge ?",
+    # « dont la compétence est étendue » describes the court; the question is about the appeal.
+    "Une cour d'assises dont la compétence est étendue a jugé un crime de l'article 706-73 : en appel, la même cour peut-elle être désignée ?",
 ]
 
 
@@ -1012,6 +1014,15 @@ def test_a_verb_finds_the_noun_or_form_the_texts_use(assistant: Assistant) -> No
     assert "un mois" in answer.answer
     # Not fired: « mis en examen » is not a medical examination.
     assert "medecin" not in fold(expand_abbreviations("Le mis en examen peut-il demander un examen complémentaire ?"))
+
+
+def test_a_deadline_rule_quotes_first_the_basis_that_governs_the_case_asked(assistant: Assistant) -> None:
+    """The rule on deferring the lawyer rests on 706-88 (48 h, 72 h for some offences) and 628-8 (72 h for the crimes
+    against humanity of its title): a question on those crimes leads with 628-8, one on drug trafficking with 706-88."""
+    answer = assistant.ask("Pour un crime contre l'humanité, combien de temps peut-on différer l'intervention de l'avocat en garde à vue ?")
+    assert _first_source(answer).article == "628-8" and "soixante-douze heures" in answer.answer.split("\n", 1)[0], answer.answer[:300]
+    answer = assistant.ask("GAV pour trafic de stups en bande organisée : jusqu'à combien d'heures peut-on différer l'avocat ?")
+    assert _first_source(answer).article == "706-88", answer.answer[:300]
 
 
 def test_passer_outre_asks_for_the_act_without_consent(assistant: Assistant) -> None:
