@@ -256,6 +256,19 @@ def test_a_follow_up_naming_another_regime_drops_the_everyday_word_for_the_previ
     assert _first_source(assistant.ask("Et pour un restaurant ?", previous)).article == "706-33"
 
 
+def test_seizing_assets_is_the_saisie_act_and_its_follow_up_is_not_refused(assistant: Assistant) -> None:
+    """« saisir tout le patrimoine » is a saisie (« saisir le JLD » is not): the follow-up « Et le propriétaire peut-il
+    faire appel de cette décision ? » keeps that act as context and is answered, not refused for lack of support."""
+    assert analyze("Peut-on saisir tout le patrimoine d'un trafiquant dès l'enquête ?").acts == ("saisie",)
+    assert analyze("Peut-on saisir la maison du dealer ?").acts == ("saisie",)
+    for question in ("Peut-on saisir le JLD ?", "Le parquet peut-il saisir la chambre de l'instruction ?"):
+        assert "saisie" not in analyze(question).acts, question
+    first = "Peut-on saisir tout le patrimoine d'un trafiquant dès l'enquête ?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": assistant.ask(first).answer}]
+    answer = assistant.ask("Et le propriétaire peut-il faire appel de cette décision ?", history)
+    assert not answer.refused and _first_source(answer).article == "706-148" and "dix jours" in answer.answer, answer.answer[:300]
+
+
 def test_a_follow_up_naming_nothing_new_stays_in_the_section_of_the_previous_answer(assistant: Assistant) -> None:
     """After an answer resting on 706-77 (the JI hands the case to a JIRS), « Et la défense, elle peut contester
     l'ordonnance ? » is about 706-78 in the same section, not 704-3, its twin for the economic and financial pôles."""
