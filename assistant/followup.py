@@ -31,7 +31,11 @@ NEW_SUBJECT_WORDS = 2  # content words of its own that make a follow-up asking t
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
 # « Et si c'est le JI qui l'autorise pendant l'information ? »: one clause, a new hypothesis for the same question.
 _HYPOTHESIS = re.compile(r"^(si|s'il|s'ils|s'elle|s'elles|quand c'est|lorsque|lorsqu'|en cas)\b[^,;:?]*\??$", re.I)
-_QUESTION_WORDS = re.compile(r"\b(quel(le)?s?|quoi|comment|combien|est ce que|est il|peut on|peut il|au maximum|maximale?|minimale?)\b")
+_OBLIGATION_ASKED = re.compile(r"\b(doit il|doit elle|doit on|doivent ils|doivent elles|faut il)\b")
+_QUESTION_WORDS = re.compile(
+    r"\b(quel(le)?s?|quoi|comment|combien|est ce que|est il|peut on|peut il|doit il|doit elle|doit on|doivent ils|doivent elles|"
+    r"faut il|au maximum|maximale?|minimale?)\b"
+)
 
 
 def is_follow_up(question: str, history: list[dict[str, str]]) -> bool:
@@ -70,7 +74,7 @@ def changes_subject(mine: QuestionAnalysis, previous: QuestionAnalysis) -> bool:
     ordonne la saisie ? »): the follow-up asks something else in the same context. (« Et pour une infraction de
     terrorisme ? » asks the same thing of another regime.)"""
     if mine.kind == "rule":
-        return False
+        return bool(_OBLIGATION_ASKED.search(mine.folded))  # « Et le procureur doit-il recueillir un avis ? »
     if mine.kind != previous.kind:
         return True
     new = content_terms(mine.folded) - content_terms(previous.folded)

@@ -269,6 +269,21 @@ def test_seizing_assets_is_the_saisie_act_and_its_follow_up_is_not_refused(assis
     assert not answer.refused and _first_source(answer).article == "706-148" and "dix jours" in answer.answer, answer.answer[:300]
 
 
+def test_a_follow_up_asking_an_obligation_is_its_own_question(assistant: Assistant) -> None:
+    """After « Quel tribunal est compétent… pour un militaire ? » (the competence tool), « Et le procureur doit-il
+    demander un avis avant d'engager les poursuites ? » asks something else: 698-1, no competence table."""
+    first = "Quel tribunal est compétent pour un délit commis en service par un militaire en France ?"
+    answer = assistant.ask(first)
+    assert [t.name for t in answer.tool_calls] == [JURIDICTION_SPECIALISEE]
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": answer.answer}]
+    for follow_up in ("Et le procureur doit-il demander un avis avant d'engager les poursuites ?",
+                      "Et faut-il l'avis de l'autorité militaire avant de poursuivre ?"):
+        answer = assistant.ask(follow_up, history)
+        assert not answer.tool_calls and _first_source(answer).article == "698-1", answer.answer[:300]
+    # Not fired: a follow-up that only names another case asks the same competence question.
+    assert [t.name for t in assistant.ask("Et pour un crime ?", history).tool_calls] == [JURIDICTION_SPECIALISEE]
+
+
 def test_a_follow_up_naming_nothing_new_stays_in_the_section_of_the_previous_answer(assistant: Assistant) -> None:
     """After an answer resting on 706-77 (the JI hands the case to a JIRS), « Et la défense, elle peut contester
     l'ordonnance ? » is about 706-78 in the same section, not 704-3, its twin for the economic and financial pôles."""
