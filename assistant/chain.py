@@ -38,6 +38,15 @@ _ENGLISH = re.compile(r"\b(the|what|which|how|is|are|does|can|of|for|with|should
 _FRENCH = re.compile(r"\b(le|la|les|des|du|de|est|que|qui|quel|quelle|pour|une|un|dans|peut|en|au|aux)\b", re.I)
 
 
+def _names_nothing_new(own: QuestionAnalysis, history: list[dict[str, str]]) -> bool:
+    """A follow-up that names no act, regime or stage the previous question did not (« Et l'ordonnance de
+    dessaisissement peut-elle être contestée ? » after a question on that dessaisissement), nor an article or polarity."""
+    previous = next((turn.get("content", "") for turn in reversed(history) if turn.get("role") == "user"), "")
+    theirs = analyze(previous)
+    return (set(own.acts) <= set(theirs.acts) and set(own.regimes) <= set(theirs.regimes) and set(own.stages) <= set(theirs.stages)
+            and not own.articles and not own.polarity)
+
+
 class Assistant:
     """Everything an answer needs, built once (app start-up, CLI, eval runner) and shared."""
 
@@ -83,7 +92,7 @@ class Assistant:
                 p.analysis = replace(p.analysis, kind=own.kind)
             if own.out_of_scope is not None and not own.regimes:
                 p.analysis = replace(p.analysis, out_of_scope=own.out_of_scope)
-            if not (own.acts or own.regimes or own.stages or own.articles or own.polarity):
+            if _names_nothing_new(own, history):
                 p.analysis = replace(p.analysis, anchor=self._previous_answer_article(history))
         p.timings["analysis"] = _ms(t)
         return p

@@ -304,6 +304,15 @@ def test_a_follow_up_naming_nothing_new_stays_in_the_section_of_the_previous_ans
         {"role": "user", "content": "x"}, {"role": "assistant", "content": "Oui, article 706-62-2 : identité d'emprunt."}]}).analysis.anchor == "706-62-2"
     # Not fired: a follow-up naming a new act, regime, stage or article sets no anchor.
     assert assistant.prepare({"question": "Et pour un agent infiltré ?", "history": history}).analysis.anchor is None
+    # Naming again what the previous question named is nothing new (« dessaisissement » after a dessaisissement).
+    terro = [{"role": "user", "content": "Faits terroristes instruits en province : le parquet peut-il obtenir le dessaisissement du "
+              "juge d'instruction au profit de Paris ?"},
+             {"role": "assistant", "content": "Oui, selon l'article 706-18, le procureur de la République peut requérir le juge "
+              "d'instruction de se dessaisir au profit de la juridiction de Paris."}]
+    contest = "Et cette ordonnance de dessaisissement, les parties peuvent-elles la contester ?"
+    assert assistant.prepare({"question": contest, "history": terro}).analysis.anchor == "706-18"
+    assert _first_source(assistant.ask(contest, terro)).article == "706-22"
+    assert assistant.prepare({"question": "Et pour une affaire de stups ?", "history": terro}).analysis.anchor is None
 
 
 def test_a_follow_up_naming_another_magistrate_or_stage_leaves_the_previous_magistrate_behind() -> None:
