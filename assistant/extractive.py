@@ -77,6 +77,7 @@ GROUP_EXPONENT = 0.3  # each word of an n-word concept weighs idf / n^0.3 (devel
 # 0.3 → +6 / −2 verdicts, 0.5 → +9 / −4, 1.0 → fewer facts on dev2)
 NOVELTY_WEIGHT = 0.1  # idf of a question word not yet quoted, against the sentence's score relative to the Réponse's
 NEXT_SENTENCE_CHARS = 300  # the sentence after the Réponse is quoted when it is this short (a complement, not a new rule)
+PARALLEL_OVERLAP = 0.5  # token overlap (Jaccard) of two sentences of one article that state the same rule (``parallel``)
 SHORT_UNIT_CHARS = 450  # an answering article this short is quoted whole: a partial quote would hide conditions
 PAGE_BREAK_MARK = " […] "
 NOTICE = "_Extraits cités mot pour mot ; vérifiez le texte intégral avant toute décision._"
@@ -171,12 +172,12 @@ class ExtractiveGenerator:
         else:
             # The sentence right after the Réponse completes it more often than any other (« Elle est adressée… au
             # procureur », « Si la procédure fait l'objet d'une information, … l'avis favorable du juge d'instruction »).
+            # A sentence that only restates the Réponse for other cases is neither its complement nor a covering one.
             following = next((ps for ps in scored if ps.unit is unit and ps.order == lead.order + 1 and not ITEM_RE.match(ps.quote)
-                              and len(ps.quote) <= NEXT_SENTENCE_CHARS and ps.order < body_sentences[unit.unit_id]), None)
-            if following is not None and not parallel(lead.quote, following.quote):
+                              and len(ps.quote) <= NEXT_SENTENCE_CHARS and ps.order < body_sentences[unit.unit_id]
+                              and not parallel(lead.quote, ps.quote)), None)
+            if following is not None:
                 chosen.append(following)
-            else:
-                following = None
             rest = [ps for ps in scored if ps.unit is unit and ps is not lead and ps is not following and ps.score >= SAME_UNIT_RATIO * lead.score
                     and not parallel(lead.quote, ps.quote)]
             chosen += self._covering(lead, rest, q_terms)[: SAME_UNIT_PASSAGES - len(chosen) + 1]
@@ -502,9 +503,6 @@ class ExtractiveGenerator:
         if scores[best] < max(TOOL_BASIS_MARGIN * scores[0], TOOL_BASIS_MIN_SCORE):
             return basis
         return [basis[best], *(b for i, b in enumerate(basis) if i != best)]
-
-
-PARALLEL_OVERLAP = 0.5
 
 
 def parallel(first: str, second: str) -> bool:

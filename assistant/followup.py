@@ -31,10 +31,10 @@ NEW_SUBJECT_WORDS = 2  # content words of its own that make a follow-up asking t
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
 # « Et si c'est le JI qui l'autorise pendant l'information ? »: one clause, a new hypothesis for the same question.
 _HYPOTHESIS = re.compile(r"^(si|s'il|s'ils|s'elle|s'elles|quand c'est|lorsque|lorsqu'|en cas)\b[^,;:?]*\??$", re.I)
-_OBLIGATION_ASKED = re.compile(r"\b(doit il|doit elle|doit on|doivent ils|doivent elles|faut il)\b")
+_OBLIGATION_WORDS = r"doit il|doit elle|doit on|doivent ils|doivent elles|faut il"
+_OBLIGATION_ASKED = re.compile(rf"\b({_OBLIGATION_WORDS})\b")  # « Et le procureur doit-il recueillir un avis ? » asks something
 _QUESTION_WORDS = re.compile(
-    r"\b(quel(le)?s?|quoi|comment|combien|est ce que|est il|peut on|peut il|doit il|doit elle|doit on|doivent ils|doivent elles|"
-    r"faut il|au maximum|maximale?|minimale?)\b"
+    rf"\b(quel(le)?s?|quoi|comment|combien|est ce que|est il|peut on|peut il|{_OBLIGATION_WORDS}|au maximum|maximale?|minimale?)\b"
 )
 
 

@@ -35,8 +35,8 @@ MIN_COVERAGE_WITHOUT_ACT = 0.4  # … when no candidate names the act asked abou
 MIN_COVERAGE_WITHOUT_REGIME = 0.45  # … when no candidate names the regime asked about, but they govern the act
 TOPIC_ANSWER_DEPTH = 3  # passages that may answer an out-of-scope topic (« la CIVI a le caractère d'une juridiction civile », 706-4, ranked second)…
 TOPIC_ANSWERED_COVERAGE = 0.6  # … with this coverage of the question (penalties: dev sets 3/3 answered, 0 refusals lost)
-_THIS_ARTICLE = "present article"
 TOPIC_ANSWERED_WITH_ACT = 0.3  # … or this one when that alinéa (or the one before) names the act asked about
+_THIS_ARTICLE = "present article"  # (folded) a passage that refers to its own article names what the article names
 # Another code asked for the answer (« que prévoit le code pénal… », « quelle peine le code pénal prévoit-il »), not
 # only named as the source of an offence or a notion (« au titre de l'article 414-3 du code civil »).
 _OTHER_CODE_ASKED = re.compile(

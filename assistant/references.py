@@ -74,6 +74,9 @@ def _known_code(low: str) -> str | None:
     return next((code for code in _LONGEST_FIRST if low.startswith(code)), None)
 
 
+_TRAILING = frozenset({"du", "de", "des", "la", "le", "l'", "d'", "à", "au", "aux"})  # not the end of a text's name
+
+
 def _text_name(raw: str) -> str | None:
     name = re.sub(r"\s+", " ", raw.replace("’", "'")).strip(" ,.;:")
     low = name.lower()
@@ -88,7 +91,6 @@ def _text_name(raw: str) -> str | None:
     return " ".join(words)
 
 
-_TRAILING = frozenset({"du", "de", "des", "la", "le", "l'", "d'", "à", "au", "aux"})
 _CODE_NAME = re.compile(r"\b(?:du|de la|de l['’])\s+(code\s+[\w'’ -]{2,80})", re.I)
 
 

@@ -439,7 +439,7 @@ EXCEPTION_MIN_IDF = 3.0  # an offence's word, not a common one
 _EXCEPTION_RE = re.compile(r"à l'exception (?:de l'article|des articles) [^,.;:]{1,60}")
 STAGE_DEPTH = 3  # the siblings among which the asked stage decides the first
 ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section decides the first
-ANCHOR_OUTSIDE_FACTOR = 0.5
+ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces
 NEGATION_DEPTH = 3  # the first candidates among which one that affirms what the question negates goes last
 
 CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)
