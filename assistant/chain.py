@@ -19,7 +19,7 @@ from assistant.analysis import QuestionAnalysis, analyze
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.errors import AssistantError
-from assistant.followup import asks_its_own_question, contextualize
+from assistant.followup import asks_its_own_question, contextualize, last_turn, names_nothing_new
 from assistant.generators import Generator
 from assistant.grounding import Prepared, ground, missing_articles, unit_of_basis
 from assistant.models import Unit
@@ -36,15 +36,6 @@ _REFERENCE_LINE = re.compile(r"^— CPP, art\. [^,\n]+", re.M)
 
 _ENGLISH = re.compile(r"\b(the|what|which|how|is|are|does|can|of|for|with|should|under|when|who)\b", re.I)
 _FRENCH = re.compile(r"\b(le|la|les|des|du|de|est|que|qui|quel|quelle|pour|une|un|dans|peut|en|au|aux)\b", re.I)
-
-
-def _names_nothing_new(own: QuestionAnalysis, history: list[dict[str, str]]) -> bool:
-    """A follow-up that names no act, regime or stage the previous question did not (« Et l'ordonnance de
-    dessaisissement peut-elle être contestée ? » after a question on that dessaisissement), nor an article or polarity."""
-    previous = next((turn.get("content", "") for turn in reversed(history) if turn.get("role") == "user"), "")
-    theirs = analyze(previous)
-    return (set(own.acts) <= set(theirs.acts) and set(own.regimes) <= set(theirs.regimes) and set(own.stages) <= set(theirs.stages)
-            and not own.articles and not own.polarity)
 
 
 class Assistant:
@@ -92,7 +83,7 @@ class Assistant:
                 p.analysis = replace(p.analysis, kind=own.kind)
             if own.out_of_scope is not None and not own.regimes:
                 p.analysis = replace(p.analysis, out_of_scope=own.out_of_scope)
-            if _names_nothing_new(own, history):
+            if names_nothing_new(own, last_turn(history, "user")):
                 p.analysis = replace(p.analysis, anchor=self._previous_answer_article(history))
         p.timings["analysis"] = _ms(t)
         return p
@@ -100,7 +91,7 @@ class Assistant:
     def _previous_answer_article(self, history: list[dict[str, str]]) -> str | None:
         """The first corpus article the previous answer cites (its Réponse's): what « Et peut-il être entendu sous
         cette identité ? » is still about."""
-        previous = next((turn.get("content", "") for turn in reversed(history) if turn.get("role") == "assistant"), "")
+        previous = last_turn(history, "assistant")
         # This assistant's answers give the Réponse's article on its reference line (« — CPP, art. 706-88, al. 6… »);
         # the quote above it names other articles (« …l'article 706-73 »). Other answers: the first article named.
         pinpoint = _REFERENCE_LINE.search(previous)
@@ -117,7 +108,7 @@ class Assistant:
             return p  # a question about an article the corpus lacks is refused (grounding), never computed around
         call = route(p.standalone, self.catalog, p.analysis)
         if call is None and p.standalone != p.question:
-            previous = next(turn["content"] for turn in reversed(p.history) if turn.get("role") == "user")
+            previous = last_turn(p.history, "user")
             call = route_follow_up(p.question, previous, self.catalog)
         if call is not None and call.name != POLE_INSTRUCTION and unknown_courts(self.catalog, p.question):
             call = None  # « la JIRS de Genève »: refused (grounding), no competence computed for a court the corpus lacks

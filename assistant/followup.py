@@ -13,6 +13,7 @@ question on the maximum length of a garde à vue, « Et l'avocat ? » is about t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.analysis import QuestionAnalysis, analyze
 from assistant.french import ABBREVIATIONS, THESAURUS, content_terms, expand_abbreviations
@@ -50,6 +51,20 @@ def is_follow_up(question: str, history: list[dict[str, str]]) -> bool:
     # stage or article of its own can only be about what was just asked.
     a = analyze(question)
     return not (a.acts or a.regimes or a.stages or a.articles) and a.out_of_scope is None and a.code_asked is None
+
+
+def last_turn(history: list[dict[str, str]], role: str) -> str:
+    """The content of the last turn of that role (« user », « assistant »), or ""."""
+    return next((turn.get("content", "") for turn in reversed(history) if turn.get("role") == role), "")
+
+
+def names_nothing_new(own: QuestionAnalysis, previous_question: str) -> bool:
+    """A follow-up that names no act, regime or stage the previous question did not (« Et l'ordonnance de
+    dessaisissement peut-elle être contestée ? » after a question on that dessaisissement), nor an article or polarity:
+    it is still about what the previous answer rested on."""
+    theirs = analyze(previous_question)
+    return (set(own.acts) <= set(theirs.acts) and set(own.regimes) <= set(theirs.regimes) and set(own.stages) <= set(theirs.stages)
+            and not own.articles and not own.polarity)
 
 
 def is_hypothesis(own: str) -> bool:
@@ -135,13 +150,19 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
     return f"{previous.rstrip(' ?')} — {own} ? ({own})"
 
 
+@lru_cache(maxsize=1)
+def _folded_expansions() -> tuple[tuple[str, str], ...]:
+    """Each abbreviation or everyday word and its long form, folded (read once: vocabulary is data)."""
+    return tuple((fold(short), fold(long)) for short, long in (*ABBREVIATIONS.items(), *THESAURUS.items()))
+
+
 def _without(question: str, patterns: list[re.Pattern[str]]) -> str:
     """The question without the words the patterns match, nor the abbreviations or everyday words whose long form
     they match (« deal » says « trafic de stupéfiants »: it would bring the replaced regime back)."""
     folded = fold(expand_abbreviations(question))
-    for short, long in (*ABBREVIATIONS.items(), *THESAURUS.items()):
-        if any(pattern.search(fold(long)) for pattern in patterns):
-            folded = re.sub(rf"\b{re.escape(fold(short))}\b", " ", folded)
+    for short, long in _folded_expansions():
+        if any(pattern.search(long) for pattern in patterns):
+            folded = re.sub(rf"\b{re.escape(short)}\b", " ", folded)
     for pattern in patterns:
         folded = re.sub(f"(?:{pattern.pattern})\\w*", " ", folded)  # whole words: « intercept » takes « interceptions »
     return re.sub(r"\s+", " ", folded).strip()
