@@ -38,6 +38,9 @@ _QUALIFIER_BEFORE = re.compile(
     r"(?: \w+){0,3} (?:de l|des|de|du|a l|aux|au|par l|dans l)(?: article| articles| art)?s? ?$"
 )
 _FOR_OFFENCES = re.compile(r"\bpour (les|une|des|un|l) ?(infractions?|crimes?|delits?|faits)\b")
+# « pas en GAV », « hors garde à vue », « en dehors d'une perquisition »: the frame set aside, not the act asked about
+# (« ne peut-il pas perquisitionner » still asks about the act, « GAV sans avocat » about the lawyer).
+_ACT_SET_ASIDE = re.compile(r"\b(?:(?:pas|plus|non) en|hors(?: de la| de l| du| des| d| de)?|en dehors (?:de la|de l|du|des|d|de)|autre que(?: la| le| l| une| un)?) $")
 # « si c'est le JI qui l'autorise » names who acts in a hypothesis; it does not ask « qui ».
 _CONDITIONAL_CLEFT = re.compile(r"\b(si|quand|lorsque|lorsqu) c est (?P<who>(?:\w+ ){1,7}?)qui\b")
 # What asks for a list itself (« quelles infractions… », « figure-t-il dans la liste… »), not only names one.
@@ -100,7 +103,7 @@ class QuestionAnalysis:
     kind: AnswerKind
     acts: tuple[str, ...] = ()
     regimes: tuple[str, ...] = ()  # affirmed
-    negated: tuple[str, ...] = ()  # regimes or polarity concepts named in the negative
+    negated: tuple[str, ...] = ()  # acts, regimes or polarity concepts named only in the negative
     polarity: dict[str, bool] = field(default_factory=dict)  # concept → affirmed (True) or negated (False)
     articles: tuple[ArticleMention, ...] = ()
     out_of_scope: OutOfScopeTopic | None = None
@@ -238,12 +241,15 @@ def analyze(question: str) -> QuestionAnalysis:
     folded = fold(expand_abbreviations(question))
     marked = _fold_clauses(expand_abbreviations(question))  # what a negation covers stops at its clause
     negated_spans = _negated_spans(marked)
-    acts = tuple(a for a, p in voc.acts.items() if _classify(p, marked, negated_spans) is not None)
+    plain = fold(question)  # (an abbreviation's long form follows it: « pas en GAV (garde à vue) »)
+    set_aside = {a for a, p in voc.acts.items() if (found := list(p.finditer(plain))) and all(_ACT_SET_ASIDE.search(plain[: m.start()]) for m in found)}
+    acts = tuple(a for a, p in voc.acts.items() if a not in set_aside and p.search(marked))
     # « Pour les infractions visées à l'article 706-47, l'audition doit-elle être filmée ? » asks about the act, not the list.
     about_act = bool(acts) and (bool(_FOR_OFFENCES.search(folded)) or not _ASKS_LIST.search(folded))
     asking = _CONDITIONAL_CLEFT.sub(lambda m: f"{m.group(1)} {m.group('who')}", folded)
     kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(asking) and not (about_act and k == "list")), "rule"))
-    regimes, negated = [], []
+    regimes: list[str] = []
+    negated = sorted(set_aside)  # « entendu librement, pas en GAV »: the act set aside is not the one asked about
     for name, pattern in voc.regimes.items():
         state = _classify(pattern, marked, negated_spans)
         if state is True:

@@ -33,7 +33,7 @@ from assistant.grounding import (
     unit_of_basis,
 )
 from assistant.models import Citation, Unit
-from assistant.ranking import KIND_SENTENCE, sentence_score
+from assistant.ranking import KIND_SENTENCE, PENALTY_STATED, sentence_score
 from assistant.retrieval import Hit
 from assistant.text import fold, split_sentences
 from assistant.tools import JURIDICTION_SPECIALISEE
@@ -63,7 +63,7 @@ MAX_PASSAGES = 4  # Réponse included
 # Kinds of answer only a sentence stating one gives: the Réponse states it when its article does (« est puni de deux
 # ans… », not « un délit puni de dix ans d'emprisonnement », which only names the offences, nor « est punie des mêmes
 # peines », which refers to the sentence that states them).
-KIND_STATED = {"penalty": re.compile(r"\b(?:est|sont) punie?s? d(?!es mêmes peines)|\bla peine (?:encourue )?est\b", re.I)}
+KIND_STATED = {"penalty": PENALTY_STATED}
 # Measured on the development sets (questions / holdout / dev2): 850, 2, 0.25 → facts 0.665 / 0.727 / 0.680, median
 # 1,083 / 1,141 / 1,130 characters; 750, 3, 0.15 → facts 0.684 / 0.782 / 0.680, median 1,093 / 1,184 / 1,240.
 QUOTE_BUDGET = 750  # characters of Fondement quotes beyond the Réponse (median answer ≤ 1,200 characters)

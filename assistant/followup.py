@@ -127,8 +127,10 @@ def contextualize(question: str, history: list[dict[str, str]]) -> str:
     replaced = []
     if mine.regimes and not set(mine.regimes) & set(theirs.regimes):
         replaced += [voc.regimes[r] for r in theirs.regimes]  # « Et pour le terrorisme ? » replaces the regime
-    if mine.acts and not set(mine.acts) & set(theirs.acts):
+    my_acts = set(mine.acts) - set(mine.negated)
+    if my_acts and not my_acts & set(theirs.acts):
         replaced += [voc.acts[a] for a in theirs.acts]  # « Et pour une infiltration ? » replaces the act
+    replaced += [voc.acts[a] for a in theirs.acts if a in mine.negated]  # « … en audition libre et pas en GAV ? »
     my_stages, their_stages = set(mine.stages), set(theirs.stages)
     if my_stages and not my_stages & their_stages:
         # « Et pendant l'information ? » replaces the stage, and the phase it belongs to (« en enquête [préliminaire] »)

@@ -19,7 +19,7 @@ from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.french import concept_groups, content_terms, expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
-from assistant.ranking import DURATION_RE
+from assistant.ranking import DURATION_RE, PENALTY_STATED
 from assistant.references import KNOWN_CODES_FOLDED, find_references
 from assistant.retrieval import POLE_TABLE_ARTICLE, Hit
 from assistant.text import MONTHS_PATTERN, fold, split_sentences
@@ -227,6 +227,10 @@ def supported(
     if negated_regimes and speaks_of(top[0], catalog, negated_regimes, voc.regimes) and not _covered_apart(a, top[0], catalog, negated_regimes):
         # « hors bande organisée » answered by the organised-crime article: the general rule is not here — even when
         # the offence named (« escroquerie ») is in that article's scope only as « escroquerie en bande organisée ».
+        return False
+    if negated_regimes and not set(a.regimes) & set(voc.scoping_regimes) and speaks_of(top[0], catalog, voc.scoping_regimes, voc.regimes):
+        # « DP pour un délit puni de 5 ans, hors bande organisée » answered by the terrorism derogation (706-24-3): the
+        # question leaves the special regimes and names none, the general rule is asked and is not here.
         return False
     # The act and the regime asked about are covered: a lower share of the other words is enough (« peur »,
     # « perso »… are the magistrate's words, not the code's).
@@ -474,7 +478,9 @@ def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[st
     for h in p.hits[:TOPIC_ANSWER_DEPTH]:
         alineas = [fold(al) for al in h.unit.alineas]
         # the alinéa that states it, with the one before (« La révélation de l'identité de ces officiers… »)
-        stating = [" ".join(alineas[max(0, i - 1) : i + 1]) for i, f in enumerate(alineas) if topic.answered_by.search(f)]
+        # (« Quelle peine encourt… ? » wants a sentence stating one: « les délits punis de dix ans » only names offences)
+        states = PENALTY_STATED if p.analysis.kind == "penalty" else topic.answered_by
+        stating = [" ".join(alineas[max(0, i - 1) : i + 1]) for i, f in enumerate(alineas) if topic.answered_by.search(f) and states.search(f)]
         if not stating:
             continue
         # « …les obligations prévues au présent article… est puni de deux ans » names what the whole article names

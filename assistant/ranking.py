@@ -83,6 +83,9 @@ DEFINITION_S = re.compile(
     r"\b(est une?|sont des|constitue|constituent|désigne|on entend par|a pour objet|ont pour objet|est chargée?|consiste)\b", re.I
 )
 PENALTY_S = re.compile(r"\b(?:est|sont) punie?s? d|\bpunie?s? de\b|\bd'amende\b", re.I)
+# A sentence that *states* a penalty (« est puni de deux ans… »), not one that names offences by theirs (« les délits
+# punis de dix ans ») nor one that refers to another's (« est punie des mêmes peines »); accents optional (folded texts).
+PENALTY_STATED = re.compile(r"\b(?:est|sont) punie?s? d(?!es m[eê]mes peines)|\bla peine (?:encourue )?est\b", re.I)
 KIND_SENTENCE = {
     "definition": DEFINITION_S, "duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S,
     "possibility": POSSIBILITY_S, "penalty": PENALTY_S,

@@ -356,12 +356,21 @@ class HybridSearch:
             return ranked
         head = ranked[:NEGATION_DEPTH]
         against = [h for h in head if any(self._scoped_polarity(h.unit, c) is True for c in negated)]
-        if not against or len(against) == len(head):
-            return ranked
-        kept = [h for h in head if h not in against]
-        for h in against:
-            h.score = min(h.score, kept[-1].score)  # (the answer composer's prior follows the order)
-        return kept + against + ranked[NEGATION_DEPTH:]
+        if against and len(against) < len(head):
+            kept = [h for h in head if h not in against]
+            for h in against:
+                h.score = min(h.score, kept[-1].score)  # (the answer composer's prior follows the order)
+            ranked = kept + against + ranked[NEGATION_DEPTH:]
+        # « Le PE décide de ne pas exercer sa compétence » : the candidate that itself says it in the negative (696-134)
+        # answers, not the first one that does not speak of it (696-108).
+        def says_it(h: Hit) -> bool:
+            return all(self._polarity(h.unit, c) is False for c in negated)
+
+        if not says_it(ranked[0]):
+            saying = next((i for i, h in enumerate(ranked[1:NEGATION_DEPTH], start=1) if says_it(h)), None)
+            if saying is not None:
+                return _promoted(ranked, saying)
+        return ranked
 
     def _anchored_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Et peut-il être entendu dans la procédure sous cette identité ? » after an answer resting on 706-62-2: a

@@ -472,12 +472,53 @@ def test_an_act_named_as_context_of_a_regime_does_not_make_the_question_unsuppor
     # The offence is in the organised-crime list only « en bande organisée » (706-73-1, 1°): the general rule is asked.
     "Escroquerie simple, hors bande organisée : durée maximale de l'enquête préliminaire ?",
     "Quelle peine encourt l'auteur d'un trafic de stupéfiants en bande organisée ?",
+    # 706-73 names its offences by their penalty (« délits punis de dix ans »): it states none.
+    "Quelle peine encourt un trafic de stups en bande organisée ?",
+    # Out of the special regimes, and naming none: the terrorism derogation (706-24-3) is not the general rule.
+    "Durée max de la détention provisoire pour un délit puni de 5 ans, hors bande organisée ?",
     "Quel est le délai d'appel d'un jugement correctionnel en matière de terrorisme ?",
 ])
 def test_out_of_scope_signals_win_over_regime_keywords(question: str, assistant: Assistant) -> None:
     answer = assistant.ask(question)
     assert answer.refused, answer.answer[:300]
     assert not [c for c in answer.citations if c.role == "source"]
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    # « PE » is the Parquet européen; the article that says it in the negative answers the question in the negative…
+    ("Le PE décide de ne pas exercer sa compétence : que fait le procureur ?", "696-134"),
+    # … and not the question in the affirmative.
+    ("Le PE décide d'exercer sa compétence : que doit faire le juge d'instruction ?", "696-112"),
+])
+def test_a_question_in_the_negative_is_answered_by_the_article_that_says_it(question: str, article: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused and _first_source(answer).article == article, answer.answer[:300]
+
+
+def test_a_special_regime_named_keeps_its_derogation(assistant: Assistant) -> None:
+    """Not refused: the question names the regime whose derogation answers (the negative case of the rule above)."""
+    answer = assistant.ask("Détention provisoire pour un délit terroriste, hors bande organisée : durée maximale ?")
+    assert not answer.refused and _first_source(answer).article == "706-24-3", answer.answer[:300]
+
+
+@pytest.mark.parametrize(("question", "acts", "set_aside"), [
+    ("Majeur sous tutelle entendu en audition libre, pas en GAV : qui prévenir ?", ("audition",), ("garde-a-vue",)),
+    ("Audition en dehors de la garde à vue : l'avocat est-il présent ?", ("avocat", "audition"), ("garde-a-vue",)),
+    # Must not set the act aside: a verb's negation, or « sans » what the act lacks.
+    ("Le JLD ne peut-il pas autoriser une perquisition de nuit ?", ("perquisition",), ()),
+    ("Une GAV sans avocat est-elle possible ?", ("garde-a-vue", "avocat"), ()),
+    ("Il n'y a pas de GAV : l'avocat est-il obligatoire ?", ("garde-a-vue", "avocat"), ()),
+])
+def test_an_act_set_aside_is_not_the_act_asked_about(question: str, acts: tuple[str, ...], set_aside: tuple[str, ...]) -> None:
+    a = analyze(question)
+    assert set(a.acts) == set(acts) and set(set_aside) <= set(a.negated), (a.acts, a.negated)
+
+
+def test_a_follow_up_setting_the_previous_act_aside_drops_it() -> None:
+    standalone = contextualize("Et s'il est entendu en audition libre et pas en GAV ?",
+                               _history("GAV d'un majeur sous tutelle : l'OPJ doit-il prévenir le tuteur ?"))
+    assert "garde a vue" not in fold(standalone.split(" — ")[0]), standalone
+    assert analyze(standalone).acts == ("audition",), standalone
 
 
 def test_a_regime_set_aside_keeps_the_offence_listed_on_its_own(assistant: Assistant) -> None:
