@@ -78,6 +78,7 @@ GROUP_EXPONENT = 0.3  # each word of an n-word concept weighs idf / n^0.3 (devel
 NOVELTY_WEIGHT = 0.1  # idf of a question word not yet quoted, against the sentence's score relative to the Réponse's
 NEXT_SENTENCE_CHARS = 300  # the sentence after the Réponse is quoted when it is this short (a complement, not a new rule)
 PARALLEL_OVERLAP = 0.5  # token overlap (Jaccard) of two sentences of one article that state the same rule (``parallel``)
+WHOLE_SENTENCE_CHARS = 850  # a tool's basis fragment is quoted as its whole sentence up to this length
 SHORT_UNIT_CHARS = 450  # an answering article this short is quoted whole: a partial quote would hide conditions
 PAGE_BREAK_MARK = " […] "
 NOTICE = "_Extraits cités mot pour mot ; vérifiez le texte intégral avant toute décision._"
@@ -472,6 +473,8 @@ class ExtractiveGenerator:
         """A tool answers the question it was asked: its result first, the texts it rests on once, after."""
         details = describe_result(ToolCall(tool.name, tool.arguments), tool.result).splitlines()
         headline = tool_headline(tool.name, tool.result) or re.sub(r"\*\*|__", "", details[0] if details else "")
+        # The result once: the Réponse line says it (and no blank line left twice where it was).
+        details = [line for i, line in enumerate(details) if line != headline and not (line == "" and i and details[i - 1] in ("", headline))]
         lines = [f"**Réponse** : {headline}", "", *details, "", "**Fondement**"]
         citations: list[Citation] = []
         seen: set[tuple[str, str]] = set()
@@ -481,9 +484,10 @@ class ExtractiveGenerator:
             if unit is None or key in seen:
                 continue
             seen.add(key)
-            cit = unit_citation(unit, self.catalog, b["quote"])
+            quote = _whole_sentence(unit, b["quote"])
+            cit = unit_citation(unit, self.catalog, quote)
             citations.append(cit)
-            lines += ["", f"> « {b['quote']} »", f"> — {cit.label()}"]
+            lines += ["", f"> « {quote} »", f"> — {cit.label()}"]
         see_also = renvois("\n".join(lines), citations, self.catalog)
         if see_also:
             lines += ["", "**Voir aussi** : " + " ; ".join(_see_also_label(c) for c in see_also)]
@@ -498,11 +502,26 @@ class ExtractiveGenerator:
         if len(basis) < 2 or p.analysis is None or p.tool is None or p.tool.name != JURIDICTION_SPECIALISEE:
             return basis  # (a délai rule's basis is in the rule's own order: its first article sets the deadline)
         q_terms = sorted(set(tokenize(expand_abbreviations(p.standalone))))
-        scores = [sentence_score(b["quote"], q_terms, p.analysis, self.idf) if b.get("article") else 0.0 for b in basis]
+        units = [unit_of_basis(self.catalog, b) for b in basis]
+        scores = [sentence_score(_whole_sentence(u, b["quote"]), q_terms, p.analysis, self.idf) if b.get("article") and u else 0.0
+                  for b, u in zip(basis, units, strict=True)]
         best = max(range(len(basis)), key=lambda i: (scores[i], -i))
         if scores[best] < max(TOOL_BASIS_MARGIN * scores[0], TOOL_BASIS_MIN_SCORE):
             return basis
         return [basis[best], *(b for i, b in enumerate(basis) if i != best)]
+
+
+def _whole_sentence(unit: Unit, quote: str) -> str:
+    """A tool's basis quote as the whole sentence of its unit that holds it, when that sentence is not too long: « …le
+    jugement des infractions définies ci-après » stops where 706-2 says which affairs (« …relatives à un produit de
+    santé… »). A quote that is a whole sentence, or several, stays as it is."""
+    for alinea in unit.alineas:
+        if quote not in alinea:
+            continue
+        for sentence in split_sentences(alinea):
+            if quote in sentence:
+                return sentence if len(sentence) <= WHOLE_SENTENCE_CHARS else quote
+    return quote
 
 
 def parallel(first: str, second: str) -> bool:

@@ -62,6 +62,23 @@ def test_a_competence_question_still_gets_the_tool(assistant: Assistant) -> None
     assert answer.answer.startswith("**Réponse**") and "antiterroriste" in answer.answer
 
 
+def test_a_tool_answer_says_its_result_once_and_quotes_whole_sentences(assistant: Assistant) -> None:
+    answer = assistant.ask("Scandale sanitaire autour d'un médicament, dossier très technique : quel tribunal ?")
+    assert [t.name for t in answer.tool_calls] == [JURIDICTION_SPECIALISEE]
+    headline = answer.answer.splitlines()[0].removeprefix("**Réponse** : ")
+    assert answer.answer.count(headline) == 1 and "\n\n\n" not in answer.answer
+    # 706-2's basis is quoted up to the affairs it covers (« …relatives à un produit de santé… »), verbatim.
+    quote = next(c.quote for c in answer.citations if c.article == "706-2" and "ci-après" in c.quote)
+    assert "produit de santé" in quote and quote in assistant.catalog.units_for_article("706-2")[0].text
+
+
+def test_a_tool_basis_too_long_to_read_stays_the_fragment_the_table_gives(assistant: Assistant) -> None:
+    """706-25-16's sentence runs over a thousand characters: the table's fragment is what a magistrate reads."""
+    answer = assistant.ask("Quel juge de l'application des peines est compétent pour la surveillance d'un terroriste libéré ?")
+    long_ones = [c for c in answer.citations if c.article == "706-25-16"]
+    assert all(len(c.quote) <= 850 for c in long_ones), [len(c.quote) for c in long_ones]
+
+
 def test_plural_and_singular_synonyms_find_the_same_matter(assistant: Assistant) -> None:
     singular = route("Quel parquet est compétent pour un acte de terrorisme ?", assistant.catalog)
     plural = route("Quel parquet est compétent pour des actes de terrorisme ?", assistant.catalog)
