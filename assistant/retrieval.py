@@ -352,6 +352,8 @@ class HybridSearch:
         speak of a concept the question negates only affirmatively — themselves or through their section's opening
         article (the simplified extradition of 696-25 ff. is between States of the Union) — go after the others."""
         negated = [c for c, affirmed in a.polarity.items() if not affirmed]
+        if not negated and len(ranked) >= 2:
+            return self._affirmation_first(ranked, a)
         if not negated or len(ranked) < 2:
             return ranked
         head = ranked[:NEGATION_DEPTH]
@@ -371,6 +373,17 @@ class HybridSearch:
             if saying is not None:
                 return _promoted(ranked, saying)
         return ranked
+
+    def _affirmation_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
+        """« Et pour un ressortissant français ? » after a question on extradition: the first candidate speaks of the
+        concept only in the negative (696-2, « toute personne n'ayant pas la nationalité française »), a close one
+        affirms it (696-4, « lorsque la personne réclamée a la nationalité française »): that one answers."""
+        affirmed = [c for c, yes in a.polarity.items() if yes and c in vocabulary().affirmation_decides]
+        if not affirmed or any(self._polarity(ranked[0].unit, c) is not False for c in affirmed):
+            return ranked
+        saying = next((i for i, h in enumerate(ranked[1:NEGATION_DEPTH], start=1)
+                       if all(self._polarity(h.unit, c) is True for c in affirmed)), None)
+        return _promoted(ranked, saying) if saying is not None else ranked
 
     def _anchored_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Et peut-il être entendu dans la procédure sous cette identité ? » after an answer resting on 706-62-2: a

@@ -34,6 +34,7 @@ class Vocabulary:
     negation_window: int
     scoping_regimes: tuple[str, ...]
     polarity: dict[str, re.Pattern[str]]
+    affirmation_decides: tuple[str, ...]  # polarity concepts whose affirmation alone sets the governing text apart
     stages: dict[str, re.Pattern[str]]
     authorities: dict[str, re.Pattern[str]]
     stage_authorities: dict[str, tuple[str, ...]]  # who acts at each stage
@@ -54,6 +55,7 @@ def vocabulary() -> Vocabulary:
         negation_window=int(data["negation"]["window"]),
         scoping_regimes=tuple(data["negation"]["scoping_regimes"]),
         polarity={k: re.compile(v) for k, v in data["polarity"].items()},
+        affirmation_decides=tuple(data["negation"]["affirmation_decides"]),
         stages={k: re.compile(v) for k, v in data["stages"].items()},
         authorities={k: re.compile(v) for k, v in data["authorities"].items()},
         stage_authorities={k: tuple(v) for k, v in data["stage_authorities"].items()},

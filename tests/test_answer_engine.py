@@ -512,6 +512,17 @@ def test_a_question_in_the_negative_is_answered_by_the_article_that_says_it(ques
     assert not answer.refused and _first_source(answer).article == article, answer.answer[:300]
 
 
+def test_a_follow_up_affirming_a_decisive_concept_leads_to_the_article_that_affirms_it(assistant: Assistant) -> None:
+    """696-2 extradites « toute personne n'ayant pas la nationalité française »; 696-4, 1° refuses a French national."""
+    previous = _history("La France peut-elle extrader quelqu'un poursuivi en Espagne pour des faits commis en Espagne ?")
+    answer = assistant.ask("Et pour un ressortissant français ?", previous)
+    assert _first_source(answer).article == "696-4" and "nationalité française" in answer.answer, answer.answer[:300]
+    # The question in the negative keeps 696-2; a circumstance named in a negated clause (« détenu ») decides nothing.
+    negative = assistant.ask("Extradition d'une personne qui n'a pas la nationalité française, poursuivie dans l'Etat requérant : est-ce possible ?")
+    assert _first_source(negative).article == "696-2", negative.answer[:300]
+    assert "detenu" not in vocabulary().affirmation_decides
+
+
 def test_a_special_regime_named_keeps_its_derogation(assistant: Assistant) -> None:
     """Not refused: the question names the regime whose derogation answers (the negative case of the rule above)."""
     answer = assistant.ask("Détention provisoire pour un délit terroriste, hors bande organisée : durée maximale ?")
