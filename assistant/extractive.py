@@ -170,6 +170,11 @@ class ExtractiveGenerator:
                 best = max(asked_items, key=lambda ps: (ps.score, -ps.order)) if asked_items else None
                 if best is not None and best.quote not in items:  # the chapeau, its items, then that item
                     chosen = [chosen[0], best]
+            # then what the list leaves out of the question (« …s'il accepte… dans un délai maximal de trente jours »)
+            listed = " ".join(ps.quote for ps in chosen)
+            rest = [ps for ps in scored if ps.unit is unit and ps.quote not in listed and not ITEM_RE.match(ps.quote)
+                    and ps.score >= SAME_UNIT_RATIO * lead.score]
+            chosen += self._covering(lead, rest, q_terms)[: max(0, MAX_PASSAGES - len(chosen))]
         else:
             # The sentence right after the Réponse completes it more often than any other (« Elle est adressée… au
             # procureur », « Si la procédure fait l'objet d'une information, … l'avis favorable du juge d'instruction »).

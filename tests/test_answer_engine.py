@@ -784,6 +784,14 @@ def test_a_penalty_question_leads_with_the_sentence_that_sets_it(assistant: Assi
     assert "un an d'emprisonnement" in answer.answer
 
 
+def test_a_list_answer_keeps_the_sentence_that_answers_the_rest_of_the_question(assistant: Assistant) -> None:
+    """696-137: the chapeau (« …en informe : ») and its items say who is told; the délai is in the next alinéa."""
+    answer = assistant.ask("Affaire renvoyée par le Parquet européen aux autorités nationales : qui en est informé et dans "
+                           "quel délai le procureur doit-il se prononcer ?")
+    assert _first_source(answer).article == "696-137", answer.answer[:300]
+    assert "Le procureur général compétent" in answer.answer and "trente jours" in answer.answer, answer.answer
+
+
 @pytest.mark.parametrize(
     ("question", "article", "complement"),
     [
