@@ -422,6 +422,22 @@ def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() ->
     assert analyze("Qui peut contester l'ordonnance ?").kind == "authority"  # (not fired: « qui » asks who)
 
 
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Inscrit au FIJAIS : tous les combien doit-il justifier de son adresse ?", "duration"),
+    ("Quelle est la périodicité du réexamen de la rétention de sûreté ?", "duration"),
+    # « combien » alone asks a number, not a duration
+    ("Combien d'assesseurs composent la cour d'assises spéciale ?", "rule"),
+])
+def test_a_frequency_is_a_duration_asked(question: str, kind: str) -> None:
+    assert analyze(question).kind == kind
+
+
+def test_a_follow_up_asking_the_same_frequency_of_another_file_keeps_the_obligation(assistant: Assistant) -> None:
+    previous = _history("Inscrit au FIJAIS pour un délit sexuel puni de 5 ans : tous les combien il doit justifier de son adresse ?")
+    answer = assistant.ask("Et pour un inscrit au FIJAIT, c'est quelle fréquence ?", previous)
+    assert _first_source(answer).article == "706-25-7" and "tous les trois mois" in answer.answer, answer.answer[:400]
+
+
 def test_a_definition_question_is_its_own_kind_and_fires_no_deadline_tool(assistant: Assistant) -> None:
     assert analyze("C'est quoi la captation de données informatiques ?").kind == "definition"
     assert analyze("Qu'est-ce que l'AGRASC ?").kind == "definition"
