@@ -112,6 +112,7 @@ class QuestionAnalysis:
     follow_up: str = ""  # a follow-up's own words (« Et la défense peut contester ? »); empty for a question on its own
     code_asked: str | None = None  # another code whose content is asked (« selon le code des douanes »), as named
     anchor: str | None = None  # a follow-up naming nothing new: the CPP article the previous answer rested on
+    refers_back: bool = False  # … and it points at a thing that answer named (« ce décret »): that article leads
 
     @property
     def subjects(self) -> list[str]:

@@ -19,7 +19,7 @@ from assistant.analysis import QuestionAnalysis, analyze
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.errors import AssistantError
-from assistant.followup import asks_its_own_question, contextualize, last_turn, names_nothing_new
+from assistant.followup import asks_its_own_question, contextualize, last_turn, names_nothing_new, refers_back
 from assistant.generators import Generator
 from assistant.grounding import Prepared, ground, missing_articles, unit_of_basis
 from assistant.models import Unit
@@ -84,7 +84,8 @@ class Assistant:
             if own.out_of_scope is not None and not own.regimes:
                 p.analysis = replace(p.analysis, out_of_scope=own.out_of_scope)
             if names_nothing_new(own, last_turn(history, "user")):
-                p.analysis = replace(p.analysis, anchor=self._previous_answer_article(history))
+                p.analysis = replace(p.analysis, anchor=self._previous_answer_article(history),
+                                     refers_back=refers_back(question, last_turn(history, "assistant")))
         p.timings["analysis"] = _ms(t)
         return p
 

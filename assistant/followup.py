@@ -67,6 +67,17 @@ def names_nothing_new(own: QuestionAnalysis, previous_question: str) -> bool:
             and not own.articles and not own.polarity)
 
 
+_DEMONSTRATIVE = re.compile(r"\b(?:ce|cet|cette|ces) (\w{4,})")
+
+
+def refers_back(question: str, previous_answer: str) -> bool:
+    """« Et la personne réclamée peut-elle contester ce décret ? » after a Réponse on the « décret du Premier ministre »:
+    the follow-up points at a thing the previous Réponse named (its first quoted sentence), with a demonstrative."""
+    reponse = previous_answer.split("\n", 1)[0]
+    named = set(content_terms(reponse))
+    return any(content_terms(m.group(1)) & named for m in _DEMONSTRATIVE.finditer(fold(question)))
+
+
 def is_hypothesis(own: str) -> bool:
     """« si c'est le JI qui l'autorise pendant l'information », « quand c'est le juge d'instruction »: a follow-up that
     only sets a new hypothesis asks the previous question again, under it."""

@@ -392,6 +392,11 @@ class HybridSearch:
         if a.anchor is None or len(ranked) < 2:
             return ranked
         units = [u for u in self.catalog.units_for_article(a.anchor) if not u.abrogated]
+        if a.refers_back and units:
+            # « …contester ce décret ? »: the article that set out the decree, when it is among the first candidates
+            at = next((i for i, h in enumerate(ranked[:REFERRED_DEPTH]) if h.unit.unit_id == units[0].unit_id), None)
+            if at:
+                return _promoted(ranked, at)
         if not units or ranked[0].unit.hierarchy == units[0].hierarchy:
             return ranked
         for i, h in enumerate(ranked[1:ANCHOR_DEPTH], start=1):
@@ -461,6 +466,7 @@ EXCEPTION_MIN_IDF = 3.0  # an offence's word, not a common one
 _EXCEPTION_RE = re.compile(r"à l'exception (?:de l'article|des articles) [^,.;:]{1,60}")
 STAGE_DEPTH = 3  # the siblings among which the asked stage decides the first
 ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section decides the first
+REFERRED_DEPTH = 3  # the candidates among which the article a follow-up points back at (« ce décret ») leads
 ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces
 NEGATION_DEPTH = 3  # the first candidates among which one that affirms what the question negates goes last
 

@@ -14,7 +14,7 @@ import pytest
 from assistant.analysis import analyze
 from assistant.chain import Assistant
 from assistant.extractive import parallel
-from assistant.followup import contextualize
+from assistant.followup import contextualize, refers_back
 from assistant.french import expand_abbreviations, tokenize
 from assistant.grounding import first_sentence, refusal_out_of_scope, renvois, unit_citation
 from assistant.references import find_references
@@ -379,6 +379,19 @@ def test_an_article_that_excepts_the_rule_for_the_offence_asked_leads(assistant:
     # Not fired: drug trafficking is within 706-88's own scope (706-73).
     stups = assistant.ask("Trafic de stupéfiants en bande organisée : la garde à vue peut-elle durer 96 heures ?")
     assert _first_source(stups).article == "706-88"
+
+
+def test_a_follow_up_pointing_back_at_what_the_answer_named_stays_on_its_article(assistant: Assistant) -> None:
+    question = "Qui prend le décret d'extradition ?"
+    first = assistant.ask(question)
+    assert _first_source(first).article == "696-18", first.answer[:300]
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first.answer}]
+    answer = assistant.ask("Et la personne peut-elle attaquer ce décret, et dans quel délai ?", history)
+    assert _first_source(answer).article == "696-18", answer.answer[:300]
+    # Must not fire: a demonstrative on something the previous Réponse did not name.
+    assert refers_back("Et ce décret peut-il être attaqué ?", first.answer)
+    assert not refers_back("Et cette personne peut-elle être libérée ?", first.answer)
+    assert not refers_back("Et le décret peut-il être attaqué ?", first.answer)
 
 
 def test_a_hypothesis_follow_up_asks_the_previous_question_again() -> None:
