@@ -344,8 +344,15 @@ class HybridSearch:
             return ranked
         asked = set(content_terms(a.folded))
         defining = [(len(notion), -i) for i, h in enumerate(ranked) if (notion := self._texts.defines(h.unit)) and notion <= asked]
-        best = -max(defining)[1] if defining else 0
-        return _promoted(ranked, best) if best else ranked
+        if defining:
+            best = -max(defining)[1]
+            return _promoted(ranked, best) if best else ranked
+        # No article opens on a definition: the one its section's others refer to sets the measure up (« la captation de
+        # données informatiques »: 706-102-1, « le dispositif mentionné à l'article 706-102-1 » in 706-102-3).
+        first = ranked[0].unit
+        based = next((i for i, h in enumerate(ranked[1:STAGE_DEPTH], start=1)
+                      if h.unit.article and h.unit.article in self.catalog.cites(first) and h.unit.hierarchy == first.hierarchy), None)
+        return _promoted(ranked, based) if based else ranked
 
     def _negation_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Demande d'extradition d'un Etat hors UE », « s'il ne consent pas »: among the first candidates, those that

@@ -451,6 +451,17 @@ def test_a_follow_up_asking_the_same_frequency_of_another_file_keeps_the_obligat
     assert _first_source(answer).article == "706-25-7" and "tous les trois mois" in answer.answer, answer.answer[:400]
 
 
+@pytest.mark.parametrize(("question", "article"), [
+    # No article opens on « la captation … est … »: the one the section's others refer to sets the measure up.
+    ("Qu'est-ce que la captation de données informatiques ?", "706-102-1"),
+    # Must not displace the article that opens by defining the notion.
+    ("C'est quoi une décision d'enquête européenne ?", "694-16"),
+])
+def test_a_definition_question_is_answered_by_the_article_that_sets_the_measure_up(question: str, article: str, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert _first_source(answer).article == article, answer.answer[:300]
+
+
 def test_a_definition_question_is_its_own_kind_and_fires_no_deadline_tool(assistant: Assistant) -> None:
     assert analyze("C'est quoi la captation de données informatiques ?").kind == "definition"
     assert analyze("Qu'est-ce que l'AGRASC ?").kind == "definition"
