@@ -217,8 +217,10 @@ def supported(
     if a.regimes and not regime_covered:
         # A regime no candidate names: refused, unless the candidates govern the act for every offence and hold most
         # of the question (« pour saisir la maison d'un dealer » is the saisie pénale immobilière of 706-150).
+        # (an extradition or a MAE is governed alike for every offence: the offence named is the case, not a regime)
+        threshold = MIN_COVERAGE_WITH_SUBJECT if set(a.acts) & set(voc.every_offence_acts) else MIN_COVERAGE_WITHOUT_REGIME
         return (bool(a.acts) and any(speaks_of(u, catalog, a.acts, voc.acts) for u in top)
-                and max(coverage(question, u, idf) for u in top) >= MIN_COVERAGE_WITHOUT_REGIME)
+                and max(coverage(question, u, idf) for u in top) >= threshold)
     if a.acts and not regime_covered and not any(speaks_of(u, catalog, a.acts, voc.acts) for u in top):
         # An act no candidate names: refused, unless the best candidate holds most of the question otherwise (the act
         # is then context: « se transporter … pour entendre un témoin » is about the transport, D12).

@@ -35,6 +35,7 @@ class Vocabulary:
     scoping_regimes: tuple[str, ...]
     polarity: dict[str, re.Pattern[str]]
     affirmation_decides: tuple[str, ...]  # polarity concepts whose affirmation alone sets the governing text apart
+    every_offence_acts: tuple[str, ...]  # cooperation acts governed alike for every offence (an offence named is context)
     stages: dict[str, re.Pattern[str]]
     authorities: dict[str, re.Pattern[str]]
     stage_authorities: dict[str, tuple[str, ...]]  # who acts at each stage
@@ -56,6 +57,7 @@ def vocabulary() -> Vocabulary:
         scoping_regimes=tuple(data["negation"]["scoping_regimes"]),
         polarity={k: re.compile(v) for k, v in data["polarity"].items()},
         affirmation_decides=tuple(data["negation"]["affirmation_decides"]),
+        every_offence_acts=tuple(data["negation"]["every_offence_acts"]),
         stages={k: re.compile(v) for k, v in data["stages"].items()},
         authorities={k: re.compile(v) for k, v in data["authorities"].items()},
         stage_authorities={k: tuple(v) for k, v in data["stage_authorities"].items()},

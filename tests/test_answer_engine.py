@@ -563,6 +563,14 @@ def test_a_follow_up_affirming_a_decisive_concept_leads_to_the_article_that_affi
     assert "detenu" not in vocabulary().affirmation_decides
 
 
+def test_an_offence_named_for_an_extradition_is_the_case_not_a_regime(assistant: Assistant) -> None:
+    """Extradition is governed alike for every offence: « une escroquerie » does not ask for a financial-crime text."""
+    answer = assistant.ask("Un Etat étranger demande l'extradition d'un homme pour une escroquerie commise à Lyon : peut-on l'extrader ?")
+    assert not answer.refused and _first_source(answer).article.startswith("696-"), answer.answer[:300]
+    # Must still refuse what the corpus does not hold about that offence.
+    assert assistant.ask("Quelle peine encourt une escroquerie commise par une personne dont l'extradition est demandée ?").refused
+
+
 def test_a_special_regime_named_keeps_its_derogation(assistant: Assistant) -> None:
     """Not refused: the question names the regime whose derogation answers (the negative case of the rule above)."""
     answer = assistant.ask("Détention provisoire pour un délit terroriste, hors bande organisée : durée maximale ?")
