@@ -272,7 +272,7 @@ class HybridSearch:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
             ranked = self._excepting_first(query, self._stage_first(self._definition_first(ranked, analysis), analysis))
-            ranked = self._negation_first(self._anchored_first(ranked, analysis), analysis)
+            ranked = self._affirmation_first(self._negation_first(self._anchored_first(ranked, analysis), analysis), analysis)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
 
@@ -357,10 +357,10 @@ class HybridSearch:
     def _negation_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Demande d'extradition d'un Etat hors UE », « s'il ne consent pas »: among the first candidates, those that
         speak of a concept the question negates only affirmatively — themselves or through their section's opening
-        article (the simplified extradition of 696-25 ff. is between States of the Union) — go after the others."""
+        article (the simplified extradition of 696-25 ff. is between States of the Union) — go after the others; then
+        one that says it in the negative itself leads (« le PE décide de ne pas exercer sa compétence » → 696-134, not
+        696-108, which does not speak of it)."""
         negated = [c for c, affirmed in a.polarity.items() if not affirmed]
-        if not negated and len(ranked) >= 2:
-            return self._affirmation_first(ranked, a)
         if not negated or len(ranked) < 2:
             return ranked
         head = ranked[:NEGATION_DEPTH]
@@ -370,23 +370,15 @@ class HybridSearch:
             for h in against:
                 h.score = min(h.score, kept[-1].score)  # (the answer composer's prior follows the order)
             ranked = kept + against + ranked[NEGATION_DEPTH:]
-        # « Le PE décide de ne pas exercer sa compétence » : the candidate that itself says it in the negative (696-134)
-        # answers, not the first one that does not speak of it (696-108).
-        def says_it(h: Hit) -> bool:
-            return all(self._polarity(h.unit, c) is False for c in negated)
-
-        if not says_it(ranked[0]):
-            saying = next((i for i, h in enumerate(ranked[1:NEGATION_DEPTH], start=1) if says_it(h)), None)
-            if saying is not None:
-                return _promoted(ranked, saying)
-        return ranked
+        saying = [i for i, h in enumerate(ranked[:NEGATION_DEPTH]) if all(self._polarity(h.unit, c) is False for c in negated)]
+        return _promoted(ranked, saying[0]) if saying and saying[0] > 0 else ranked
 
     def _affirmation_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Et pour un ressortissant français ? » after a question on extradition: the first candidate speaks of the
         concept only in the negative (696-2, « toute personne n'ayant pas la nationalité française »), a close one
         affirms it (696-4, « lorsque la personne réclamée a la nationalité française »): that one answers."""
         affirmed = [c for c, yes in a.polarity.items() if yes and c in vocabulary().affirmation_decides]
-        if not affirmed or any(self._polarity(ranked[0].unit, c) is not False for c in affirmed):
+        if not affirmed or len(ranked) < 2 or any(self._polarity(ranked[0].unit, c) is not False for c in affirmed):
             return ranked
         saying = next((i for i, h in enumerate(ranked[1:NEGATION_DEPTH], start=1)
                        if all(self._polarity(h.unit, c) is True for c in affirmed)), None)
