@@ -561,6 +561,8 @@ def test_a_follow_up_affirming_a_decisive_concept_leads_to_the_article_that_affi
     negative = assistant.ask("Extradition d'une personne qui n'a pas la nationalité française, poursuivie dans l'Etat requérant : est-ce possible ?")
     assert _first_source(negative).article == "696-2", negative.answer[:300]
     assert "detenu" not in vocabulary().affirmation_decides
+    # « ressortissant » alone (expanded to « nationalité française » for retrieval) does not say French.
+    assert "nationalite-francaise" not in analyze("Détenu ressortissant algérien sous OQTF : que doit faire le greffe ?").polarity
 
 
 def test_an_offence_named_for_an_extradition_is_the_case_not_a_regime(assistant: Assistant) -> None:
