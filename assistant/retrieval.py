@@ -370,8 +370,10 @@ class HybridSearch:
             for h in against:
                 h.score = min(h.score, kept[-1].score)  # (the answer composer's prior follows the order)
             ranked = kept + against + ranked[NEGATION_DEPTH:]
-        saying = [i for i, h in enumerate(ranked[:NEGATION_DEPTH]) if all(self._polarity(h.unit, c) is False for c in negated)]
-        return _promoted(ranked, saying[0]) if saying and saying[0] > 0 else ranked
+        if any(self._polarity(ranked[0].unit, c) is not None for c in negated):
+            return ranked  # the first speaks of it: it weighs the negation itself
+        saying = [i for i, h in enumerate(ranked[1:NEGATION_DEPTH], start=1) if all(self._polarity(h.unit, c) is False for c in negated)]
+        return _promoted(ranked, saying[0]) if saying else ranked
 
     def _affirmation_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Et pour un ressortissant français ? » after a question on extradition: the first candidate speaks of the
