@@ -236,14 +236,24 @@ def _article_roles(question: str, kind: AnswerKind, has_act: bool, has_regime: b
     return tuple(out)
 
 
+def _acts_set_aside(plain: str) -> set[str]:
+    """The acts named only as set aside (« entendu librement, pas en GAV »), read in the question as typed: an
+    abbreviation's long form follows it (« pas en GAV (garde à vue) ») and would read as named again."""
+    out = set()
+    for act, pattern in vocabulary().acts.items():
+        found = list(pattern.finditer(plain))
+        if found and all(_ACT_SET_ASIDE.search(plain[: m.start()]) for m in found):
+            out.add(act)
+    return out
+
+
 def analyze(question: str) -> QuestionAnalysis:
     """The analysis of one (self-contained) question. Pure and fast: no index, no model."""
     voc = vocabulary()
     folded = fold(expand_abbreviations(question))
     marked = _fold_clauses(expand_abbreviations(question))  # what a negation covers stops at its clause
     negated_spans = _negated_spans(marked)
-    plain = fold(question)  # (an abbreviation's long form follows it: « pas en GAV (garde à vue) »)
-    set_aside = {a for a, p in voc.acts.items() if (found := list(p.finditer(plain))) and all(_ACT_SET_ASIDE.search(plain[: m.start()]) for m in found)}
+    set_aside = _acts_set_aside(fold(question))
     acts = tuple(a for a, p in voc.acts.items() if a not in set_aside and p.search(marked))
     # « Pour les infractions visées à l'article 706-47, l'audition doit-elle être filmée ? » asks about the act, not the list.
     about_act = bool(acts) and (bool(_FOR_OFFENCES.search(folded)) or not _ASKS_LIST.search(folded))

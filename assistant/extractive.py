@@ -84,6 +84,9 @@ PAGE_BREAK_MARK = " […] "
 NOTICE = "_Extraits cités mot pour mot ; vérifiez le texte intégral avant toute décision._"
 
 
+BasisPassage = tuple[dict[str, Any], Unit, str]  # a tool's basis entry, its unit, the passage quoted
+
+
 @dataclass
 class Passage:
     unit: Unit
@@ -478,18 +481,16 @@ class ExtractiveGenerator:
         """A tool answers the question it was asked: its result first, the texts it rests on once, after."""
         details = describe_result(ToolCall(tool.name, tool.arguments), tool.result).splitlines()
         headline = tool_headline(tool.name, tool.result) or re.sub(r"\*\*|__", "", details[0] if details else "")
-        # The result once: the Réponse line says it (and no blank line left twice where it was).
-        details = [line for i, line in enumerate(details) if line != headline and not (line == "" and i and details[i - 1] in ("", headline))]
+        details = [line for line in details if line != headline]  # the result once: the Réponse line says it
+        details = [line for i, line in enumerate(details) if line or not i or details[i - 1]]  # (no blank line twice)
         lines = [f"**Réponse** : {headline}", "", *details, "", "**Fondement**"]
         citations: list[Citation] = []
         seen: set[tuple[str, str]] = set()
-        for b in self._basis_for(p, basis_of(tool.result)):
-            unit = unit_of_basis(self.catalog, b)
+        for b, unit, quote in self._basis_for(p, self._basis_passages(tool.result)):
             key = (b.get("article") or b.get("section") or "", b["quote"])
-            if unit is None or key in seen:
+            if key in seen:
                 continue
             seen.add(key)
-            quote = _whole_sentence(unit, b["quote"])
             cit = unit_citation(unit, self.catalog, quote)
             citations.append(cit)
             lines += ["", f"> « {quote} »", f"> — {cit.label()}"]
@@ -501,15 +502,22 @@ class ExtractiveGenerator:
             standalone_question=p.standalone, retrieved=retrieved_ids(p, self.catalog), summary=headline, degraded=p.degraded,
         )
 
-    def _basis_for(self, p: Prepared, basis: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _basis_passages(self, result: dict[str, Any]) -> list[BasisPassage]:
+        """Each basis entry of a tool result with its unit and the passage quoted (``_whole_sentence``)."""
+        out = []
+        for b in basis_of(result):
+            unit = unit_of_basis(self.catalog, b)
+            if unit is not None:
+                out.append((b, unit, _whole_sentence(unit, b["quote"])))
+        return out
+
+    def _basis_for(self, p: Prepared, basis: list[BasisPassage]) -> list[BasisPassage]:
         """A competence's basis in its order, except that an article passage answering the question clearly better
         than the first comes first (« hors des espaces maritimes sous juridiction française » → 706-108, not 706-107)."""
         if len(basis) < 2 or p.analysis is None or p.tool is None or p.tool.name != JURIDICTION_SPECIALISEE:
             return basis  # (a délai rule's basis is in the rule's own order: its first article sets the deadline)
         q_terms = sorted(set(tokenize(expand_abbreviations(p.standalone))))
-        units = [unit_of_basis(self.catalog, b) for b in basis]
-        scores = [sentence_score(_whole_sentence(u, b["quote"]), q_terms, p.analysis, self.idf) if b.get("article") and u else 0.0
-                  for b, u in zip(basis, units, strict=True)]
+        scores = [sentence_score(quote, q_terms, p.analysis, self.idf) if b.get("article") else 0.0 for b, _unit, quote in basis]
         best = max(range(len(basis)), key=lambda i: (scores[i], -i))
         if scores[best] < max(TOOL_BASIS_MARGIN * scores[0], TOOL_BASIS_MIN_SCORE):
             return basis

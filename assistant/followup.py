@@ -32,6 +32,7 @@ NEW_SUBJECT_WORDS = 2  # content words of its own that make a follow-up asking t
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
 # « Et si c'est le JI qui l'autorise pendant l'information ? »: one clause, a new hypothesis for the same question.
 _HYPOTHESIS = re.compile(r"^(si|s'il|s'ils|s'elle|s'elles|quand c'est|lorsque|lorsqu'|en cas)\b[^,;:?]*\??$", re.I)
+_DEMONSTRATIVE = re.compile(r"\b(?:ce|cet|cette|ces) (\w{4,})")  # « ce décret », « cette décision »
 _OBLIGATION_WORDS = r"doit il|doit elle|doit on|doivent ils|doivent elles|faut il"
 _OBLIGATION_ASKED = re.compile(rf"\b({_OBLIGATION_WORDS})\b")  # « Et le procureur doit-il recueillir un avis ? » asks something
 _QUESTION_WORDS = re.compile(
@@ -65,9 +66,6 @@ def names_nothing_new(own: QuestionAnalysis, previous_question: str) -> bool:
     theirs = analyze(previous_question)
     return (set(own.acts) <= set(theirs.acts) and set(own.regimes) <= set(theirs.regimes) and set(own.stages) <= set(theirs.stages)
             and not own.articles and not own.polarity)
-
-
-_DEMONSTRATIVE = re.compile(r"\b(?:ce|cet|cette|ces) (\w{4,})")
 
 
 def refers_back(question: str, previous_answer: str) -> bool:

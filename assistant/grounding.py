@@ -481,8 +481,8 @@ def _corpus_answers_topic(topic: OutOfScopeTopic, p: Prepared, idf: Callable[[st
         alineas = [fold(al) for al in h.unit.alineas]
         # the alinéa that states it, with the one before (« La révélation de l'identité de ces officiers… »)
         # (« Quelle peine encourt… ? » wants a sentence stating one: « les délits punis de dix ans » only names offences)
-        states = PENALTY_STATED if p.analysis.kind == "penalty" else topic.answered_by
-        stating = [" ".join(alineas[max(0, i - 1) : i + 1]) for i, f in enumerate(alineas) if topic.answered_by.search(f) and states.search(f)]
+        states = (topic.answered_by, PENALTY_STATED) if p.analysis.kind == "penalty" else (topic.answered_by,)
+        stating = [" ".join(alineas[max(0, i - 1) : i + 1]) for i, f in enumerate(alineas) if all(s.search(f) for s in states)]
         if not stating:
             continue
         # « …les obligations prévues au présent article… est puni de deux ans » names what the whole article names

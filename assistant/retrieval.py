@@ -350,7 +350,7 @@ class HybridSearch:
         # No article opens on a definition: the one its section's others refer to sets the measure up (« la captation de
         # données informatiques »: 706-102-1, « le dispositif mentionné à l'article 706-102-1 » in 706-102-3).
         first = ranked[0].unit
-        based = next((i for i, h in enumerate(ranked[1:STAGE_DEPTH], start=1)
+        based = next((i for i, h in enumerate(ranked[1:DEFINITION_DEPTH], start=1)
                       if h.unit.article and h.unit.article in self.catalog.cites(first) and h.unit.hierarchy == first.hierarchy), None)
         return _promoted(ranked, based) if based else ranked
 
@@ -466,6 +466,7 @@ EXCEPTION_DEPTH = 3  # the candidates whose « à l'exception de l'article X » 
 EXCEPTION_MIN_IDF = 3.0  # an offence's word, not a common one
 _EXCEPTION_RE = re.compile(r"à l'exception (?:de l'article|des articles) [^,.;:]{1,60}")
 STAGE_DEPTH = 3  # the siblings among which the asked stage decides the first
+DEFINITION_DEPTH = 3  # the candidates among which the article a definition question's first one refers to leads
 ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section decides the first
 REFERRED_DEPTH = 3  # the candidates among which the article a follow-up points back at (« ce décret ») leads
 ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces

@@ -57,7 +57,7 @@ def vocabulary() -> Vocabulary:
         scoping_regimes=tuple(data["negation"]["scoping_regimes"]),
         polarity={k: re.compile(v) for k, v in data["polarity"].items()},
         affirmation_decides=tuple(data["negation"]["affirmation_decides"]),
-        every_offence_acts=tuple(data["negation"]["every_offence_acts"]),
+        every_offence_acts=tuple(data["every_offence"]["acts"]),
         stages={k: re.compile(v) for k, v in data["stages"].items()},
         authorities={k: re.compile(v) for k, v in data["authorities"].items()},
         stage_authorities={k: tuple(v) for k, v in data["stage_authorities"].items()},
