@@ -333,9 +333,11 @@ def _check_history(q: dict, where: str, errors: list[str]) -> None:
 def _check_shape(q: dict, where: str, t: _Tally) -> bool:
     """Keys, id, category, question text, history; False when the question cannot be checked further."""
     errors = t.errors
-    if set(q) != {"id", "category", "question", "history", "expected"}:
-        errors.append(f"{where} keys must be id, category, question, history, expected (got {sorted(q)})")
+    if set(q) - {"tags"} != {"id", "category", "question", "history", "expected"}:
+        errors.append(f"{where} keys must be id, category, question, history, expected and optional tags (got {sorted(q)})")
         return False
+    if not isinstance(q.get("tags", []), list) or not all(isinstance(x, str) and x for x in q.get("tags", [])):
+        errors.append(f"{where} tags must be a list of labels (the runner reports per tag)")
     exp = q["expected"]
     if not isinstance(exp, dict) or set(exp) != {"articles", "sections", "facts", "refused", "tool"}:
         errors.append(f"{where} expected must have articles, sections, facts, refused, tool")
