@@ -272,7 +272,8 @@ class HybridSearch:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
             ranked = self._excepting_first(query, self._stage_first(self._definition_first(ranked, analysis), analysis))
-            ranked = self._affirmation_first(self._negation_first(self._anchored_first(ranked, analysis), analysis), analysis)
+            ranked = self._own_words_first(self._anchored_first(ranked, analysis), analysis)
+            ranked = self._affirmation_first(self._negation_first(ranked, analysis), analysis)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
 
@@ -407,6 +408,21 @@ class HybridSearch:
                 return promoted
         return ranked
 
+    def _own_words_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
+        """« Et qui délivre l'habilitation ? » after a question on who may be habilitated (D15-1-2): the follow-up's
+        question carries the previous one's words, so the article that answered it stays first; a close sibling of
+        the same section that holds the follow-up's own words far better (D15-1-3 « L'habilitation… est délivrée
+        par… ») answers what is asked now."""
+        if not a.follow_up or len(ranked) < 2:
+            return ranked
+        own = content_terms(expand_abbreviations(a.follow_up))
+        first = ranked[0].unit
+        weight = lambda unit: sum(self.idf(t) for t in own & self._texts.of(unit)[0])  # noqa: E731
+        floor = max(OWN_WORDS_FACTOR * weight(first), OWN_WORDS_MIN)
+        at = max(((weight(h.unit), -i) for i, h in enumerate(ranked[1:OWN_WORDS_DEPTH], start=1) if h.unit.hierarchy == first.hierarchy),
+                 default=(0.0, 0))
+        return _promoted(ranked, -at[1]) if at[0] >= floor else ranked
+
     def _scoped_polarity(self, unit: Unit, concept: str) -> bool | None:
         """``_polarity`` of the unit, or else of the article that sets its section's scope (``Catalog.section_scope``)."""
         state = self._polarity(unit, concept)
@@ -470,6 +486,9 @@ DEFINITION_DEPTH = 3  # the candidates among which the article a definition ques
 ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section decides the first
 REFERRED_DEPTH = 3  # the candidates among which the article a follow-up points back at (« ce décret ») leads
 ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces
+OWN_WORDS_DEPTH = 3  # the candidates among which a follow-up's own words can decide the first…
+OWN_WORDS_FACTOR = 2.0  # … when a sibling holds them (idf-weighted) this much better than the first…
+OWN_WORDS_MIN = 5.0  # … and at least this much (one or two distinctive words)
 NEGATION_DEPTH = 3  # the first candidates among which one that affirms what the question negates goes last
 
 CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)

@@ -429,6 +429,26 @@ def test_a_follow_up_is_answered_by_what_it_asks(previous: str, follow_up: str, 
     assert _first_source(answer).article == article and fact in answer.answer.split("\n", 1)[0], answer.answer[:300]
 
 
+def test_a_follow_up_own_words_pick_the_sibling_that_holds_them(assistant: Assistant) -> None:
+    """« Et qui délivre l'habilitation ? » carries the previous question's words (D15-1-2, who may be habilitated);
+    the sibling that says who delivers it (D15-1-3) answers."""
+    first = "Qui peut être habilité à participer à une opération d'infiltration ?"
+    answer = assistant.ask(first)
+    assert _first_source(answer).article == "D15-1-2"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": answer.answer}]
+    follow_up = assistant.ask("Et qui délivre l'habilitation ?", history)
+    assert _first_source(follow_up).article == "D15-1-3" and "procureur général" in follow_up.answer.split("\n", 1)[0]
+    # Not fired: a candidate from another section holding the follow-up's words (706-86, the undercover officer heard
+    # under his identity) does not displace the section of the previous answer (706-62-2, the threatened witness).
+    witness = [{"role": "user", "content": "Un témoin d'un trafic de stupéfiants en bande organisée est gravement menacé : peut-il "
+                "bénéficier d'une protection et d'une identité d'emprunt ?"},
+               {"role": "assistant", "content": "Oui, article 706-62-2 : identité d'emprunt autorisée par ordonnance motivée."}]
+    same_identity = assistant.ask("Et peut-il être entendu dans la procédure sous cette identité ?", witness)
+    assert _first_source(same_identity).article == "706-62-2", same_identity.answer[:300]
+    # Nor does a question on its own (no follow-up): the words it shares with a sibling are the ranker's to weigh.
+    assert _first_source(assistant.ask(first)).article == "D15-1-2"
+
+
 def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
     assert analyze("La défense, elle peut contester l'ordonnance ?").kind == "possibility"
     assert analyze("Le parquet peut-il contester l'ordonnance ?").kind == "possibility"
