@@ -42,7 +42,8 @@ _FOR_OFFENCES = re.compile(r"\bpour (les|une|des|un|l) ?(infractions?|crimes?|de
 # (« ne peut-il pas perquisitionner » still asks about the act, « GAV sans avocat » about the lawyer).
 _ACT_SET_ASIDE = re.compile(r"\b(?:(?:pas|plus|non) en|hors(?: de la| de l| du| des| d| de)?|en dehors (?:de la|de l|du|des|d|de)|autre que(?: la| le| l| une| un)?) $")
 # « si c'est le JI qui l'autorise » names who acts in a hypothesis; it does not ask « qui ».
-_CONDITIONAL_CLEFT = re.compile(r"\b(si|quand|lorsque|lorsqu) c est (?P<who>(?:\w+ ){1,7}?)qui\b")
+_CONDITIONAL_CLEFT = re.compile(
+    r"\b(si|quand|lorsque|lorsqu) c est (?P<who>(?:le|la|les|l|un|une|lui|elle|eux|elles|ce|cette|son|sa|ses|leur) (?:\w+ ){0,6}?)qui\b")
 # What asks for a list itself (« quelles infractions… », « figure-t-il dans la liste… »), not only names one.
 _ASKS_LIST = re.compile(r"\bquel(le)?s? (sont les )?(infractions|crimes|delits)\b|\bliste\b|\b(figure|figurent)\b|\b(fait|font)( t)? (il |elle |ils |elles )?partie\b")
 _PARENTHESIS_BEFORE = re.compile(r"\(\s*(?:(?:art\.?|articles?)\s*)?$", re.I)

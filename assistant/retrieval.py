@@ -272,7 +272,7 @@ class HybridSearch:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
             ranked = self._excepting_first(query, self._stage_first(self._definition_first(ranked, analysis), analysis))
-            ranked = self._own_words_first(self._anchored_first(ranked, analysis), analysis)
+            ranked = self._own_words_first(self._anchored_first(self._act_first(ranked, analysis), analysis), analysis)
             ranked = self._affirmation_first(self._negation_first(ranked, analysis), analysis)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
@@ -408,6 +408,19 @@ class HybridSearch:
                 return promoted
         return ranked
 
+    def _act_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
+        """« Dossier JIRS : un témoin menacé veut vivre sous un autre nom, qui peut l'autoriser ? »: a circulaire section
+        first that never speaks of the act asked about (JIRS cooperation) gives way to a close article of the code that
+        does (706-62-2, the witness's borrowed identity). (An article first keeps its place: the ranker weighed the act.)"""
+        if not a.acts or len(ranked) < 2:
+            return ranked
+        acts = vocabulary().acts
+        speaks = lambda h: any(acts[x].search(self._texts.folded(h.unit)) for x in a.acts)  # noqa: E731
+        if ranked[0].unit.kind == "code" or speaks(ranked[0]):
+            return ranked
+        at = next((i for i, h in enumerate(ranked[1:ACT_DEPTH], start=1) if h.unit.kind == "code" and speaks(h)), None)
+        return _promoted(ranked, at) if at else ranked
+
     def _own_words_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Et qui délivre l'habilitation ? » after a question on who may be habilitated (D15-1-2): the follow-up's
         question carries the previous one's words, so the article that answered it stays first; a close sibling of
@@ -486,9 +499,10 @@ DEFINITION_DEPTH = 3  # the candidates among which the article a definition ques
 ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section decides the first
 REFERRED_DEPTH = 3  # the candidates among which the article a follow-up points back at (« ce décret ») leads
 ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces
+ACT_DEPTH = 4  # the candidates among which an article that speaks of the act asked about displaces a circulaire that does not
 OWN_WORDS_DEPTH = 3  # the candidates among which a follow-up's own words can decide the first…
 OWN_WORDS_FACTOR = 2.0  # … when a sibling holds them (idf-weighted) this much better than the first…
-OWN_WORDS_MIN = 5.0  # … and at least this much (one or two distinctive words)
+OWN_WORDS_MIN = 3.5  # … and at least this much (a distinctive word, or two common ones: « ordonnance », « appel »)
 NEGATION_DEPTH = 3  # the first candidates among which one that affirms what the question negates goes last
 
 CHROMA_PAGE = 10_000  # an unpaged get() of more than 32 766 rows exceeds SQLite's variable limit (evals/bench)

@@ -403,6 +403,33 @@ def test_a_hypothesis_follow_up_asks_the_previous_question_again() -> None:
     assert "combien de temps" in fold(standalone) and "contexte" not in standalone
     # A follow-up that asks its own question still does (« Et qui statue ? »).
     assert "contexte" in contextualize("Et si elle refuse, qui statue sur la remise ?", previous)
+    # « quand c'est prévu, qui la prononce » is no cleft: « prévu » is not who acts, the question asks « qui ».
+    assert analyze("Et quand c'est prévu, qui la prononce et on la conteste devant qui ?").kind == "authority"
+    assert analyze("Et on la conteste devant qui ?").kind == "authority"
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Et son ordonnance, la défense peut en faire appel ?", "possibility"),
+    ("La personne réclamée peut contester le décret ?", "possibility"),
+    # Not fired: « qui peut faire appel » asks who; « que peut contenir » is no possibility of a recourse.
+    ("Qui peut faire appel de l'ordonnance ?", "authority"),
+    ("Que peut contenir l'ordonnance ?", "rule"),
+])
+def test_a_recourse_asked_in_spoken_word_order_is_a_possibility(question: str, kind: str) -> None:
+    assert analyze(question).kind == kind
+
+
+def test_the_practitioners_abbreviations_are_known_to_the_analysis() -> None:
+    """« DP », « MEX », « BO », « flag », « prélim », « ouvrir une info »: a magistrate's words for the texts' notions."""
+    assert "detention-provisoire" in analyze("Le JI peut-il placer un MEX en DP ?").acts
+    assert "mis en examen" in fold(expand_abbreviations("un MEX"))
+    assert analyze("Perquise de nuit en prélim dans un dossier de stups").stages == ("preliminaire",)
+    assert analyze("Perquise de nuit en flag dans un dossier de stups en BO").stages == ("flagrance",)
+    assert "criminalite-organisee" in analyze("Perquise de nuit en flag dans un dossier de stups en BO").regimes
+    assert analyze("Et si on ouvre une info, le JI peut-il autoriser la perquisition ?").stages == ("information",)
+    # Not fired: words that merely contain the letters (« DPS », « bon », « info » alone) expand to nothing.
+    assert expand_abbreviations("Un détenu DPS") == "Un détenu DPS"
+    assert expand_abbreviations("Un bon de commande, une info utile") == "Un bon de commande, une info utile"
 
 
 def test_a_sentence_is_read_with_the_item_it_refers_to(assistant: Assistant) -> None:
@@ -447,6 +474,21 @@ def test_a_follow_up_own_words_pick_the_sibling_that_holds_them(assistant: Assis
     assert _first_source(same_identity).article == "706-62-2", same_identity.answer[:300]
     # Nor does a question on its own (no follow-up): the words it shares with a sibling are the ranker's to weigh.
     assert _first_source(assistant.ask(first)).article == "D15-1-2"
+
+
+def test_an_article_on_the_act_asked_leads_over_a_circulaire_that_does_not_speak_of_it(assistant: Assistant) -> None:
+    """« JIRS » and « règlement de comptes » draw the crim-org circulaire; the question is about a witness's new name."""
+    answer = assistant.ask("Affaire JIRS, règlement de comptes : un témoin menacé veut vivre sous un autre nom. Qui peut l'y autoriser ?")
+    assert _first_source(answer).article == "706-62-2" and "président du tribunal judiciaire" in answer.answer, answer.answer[:300]
+    # Not fired: a circulaire question keeps its circulaire sections (another section is not an article on the act).
+    notices = assistant.ask("Les notices semestrielles de remontée d'information à la DACG sur l'activité des JIRS, c'est quand ?")
+    first = _first_source(notices)
+    assert first.doc_id == "circ-2025-03-05-criminalite-organisee" and first.section == "3.1", notices.answer[:300]
+
+
+def test_a_burnt_car_is_the_vehicle_destroyed_by_fire_of_the_civi(assistant: Assistant) -> None:
+    answer = assistant.ask("Ma voiture a été brûlée, auteur inconnu : la CIVI peut-elle m'indemniser sans condition de ressources ?")
+    assert _first_source(answer).article == "706-14-1", answer.answer[:300]
 
 
 def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
