@@ -167,7 +167,8 @@ def _classify(pattern: re.Pattern[str], folded: str, negated: list[tuple[int, in
     found = [m for m in pattern.finditer(folded)]
     if not found:
         return None
-    return any(not any(s <= m.start() < e for s, e in negated) for m in found)
+    # « un viol non élucidé » names the cold-case regime in its own words (« crimes… non élucidés »): no negation
+    return any(m.group(0).startswith("non ") or not any(s <= m.start() < e for s, e in negated) for m in found)
 
 
 # « nécessite-t-elle l'accord », « faut-il le consentement », « l'accord est-il requis »: whether it is needed is asked.

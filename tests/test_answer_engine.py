@@ -491,6 +491,26 @@ def test_a_burnt_car_is_the_vehicle_destroyed_by_fire_of_the_civi(assistant: Ass
     assert _first_source(answer).article == "706-14-1", answer.answer[:300]
 
 
+def test_an_offence_named_by_its_code_penal_number_covers_its_regime(assistant: Assistant) -> None:
+    """706-56-1-1 names the viol only as « 222-23 à 222-26 » of the code pénal: a question on a rape is covered."""
+    answer = assistant.ask("Viol commis il y a dix ans, auteur inconnu : peut-on chercher au FNAEG des membres de sa famille ? Qui le demande ?")
+    assert not answer.refused and _first_source(answer).article == "706-56-1-1", answer.answer[:300]
+    # « non élucidé » is the cold-case regime's own name, not a negation of it.
+    assert "crimes-series" in analyze("Viol non élucidé : qui peut demander la recherche ?").regimes
+    assert "crimes-series" in analyze("Meurtre, hors crimes sériels : qui instruit ?").negated
+    assert vocabulary().regimes["sexuel-mineurs"].search(fold("les crimes prévus aux articles 222-23 à 222-26 du code pénal"))
+    # Not fired: other numbers of the code pénal (murder, 221-1) name no sexual offence.
+    assert not vocabulary().regimes["sexuel-mineurs"].search(fold("les crimes prévus aux articles 221-1 à 221-5 du code pénal"))
+
+
+def test_no_contact_with_the_victim_is_the_texts_prohibition_to_enter_into_relation(assistant: Assistant) -> None:
+    history = _history("La chambre de l'instruction déclare l'irresponsabilité pénale pour un meurtre : peut-elle ordonner une hospitalisation ?")
+    answer = assistant.ask("Et interdire tout contact avec la victime, pour combien de temps au maximum ?", history)
+    assert _first_source(answer).article == "706-136" and "vingt ans" in answer.answer, answer.answer[:300]
+    # Not fired: « point de contact » is no prohibition (the circulaire's contact point for a data freeze).
+    assert "entrer en relation" not in expand_abbreviations("Qui est le point de contact pour le gel des données ?")
+
+
 def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
     assert analyze("La défense, elle peut contester l'ordonnance ?").kind == "possibility"
     assert analyze("Le parquet peut-il contester l'ordonnance ?").kind == "possibility"
