@@ -511,6 +511,27 @@ def test_no_contact_with_the_victim_is_the_texts_prohibition_to_enter_into_relat
     assert "entrer en relation" not in expand_abbreviations("Qui est le point de contact pour le gel des données ?")
 
 
+def test_a_company_accident_is_answered_by_the_personnes_morales_rule_not_the_collective_accidents_pole(assistant: Assistant) -> None:
+    answer = assistant.ask("Une SARL dont le siège est à Nantes est poursuivie pour un accident du travail mortel à Rennes : quels parquets sont compétents ?")
+    assert [t.name for t in answer.tool_calls] == [JURIDICTION_SPECIALISEE]
+    assert answer.tool_calls[0].result["matter"] == "personnes-morales" and "siège de la personne morale" in answer.answer, answer.answer[:300]
+    assert analyze("Quels parquets peuvent la poursuivre ?").kind == "competence"
+
+
+def test_a_court_that_can_be_seized_is_no_seizure_of_assets(assistant: Assistant) -> None:
+    """« quelle juridiction peut être saisie ? » asks which court hears the case: never the saisies matter."""
+    seized = route("Dopage organisé dans un club : quelle juridiction peut être saisie ?", assistant.catalog)
+    assert seized is not None and seized.arguments["matter"] == "sante-publique"
+    # Not fired: a seizure of assets is still that matter.
+    asset = route("Saisie pénale d'un compte bancaire : quelle juridiction est compétente ?", assistant.catalog)
+    assert asset is not None and asset.arguments["matter"] == "saisies-speciales"
+
+
+def test_a_defective_medical_device_is_a_public_health_matter(assistant: Assistant) -> None:
+    answer = assistant.ask("Prothèses mammaires défectueuses, des victimes dans toute la France : quelle juridiction spécialisée peut être saisie ?")
+    assert _first_source(answer).article == "706-2" or answer.tool_calls[0].result["matter"] == "sante-publique", answer.answer[:300]
+
+
 def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
     assert analyze("La défense, elle peut contester l'ordonnance ?").kind == "possibility"
     assert analyze("Le parquet peut-il contester l'ordonnance ?").kind == "possibility"

@@ -97,6 +97,14 @@ def test_matter_synonyms(catalog: Catalog, wording: str, matter: str) -> None:
     assert competence(catalog, matter=wording)["matter"] == matter
 
 
+def test_a_single_accident_is_no_collective_accident(catalog: Catalog) -> None:
+    """« accident » alone (one work accident) names no accident collectif; a company's form is a personne morale."""
+    assert competence(catalog, matter="SAS mise en cause pour un accident du travail mortel")["matter"] == "personnes-morales"
+    assert competence(catalog, matter="accident de car avec de nombreux morts")["matter"] == "accidents-collectifs"
+    with pytest.raises(InvalidToolInputError):
+        competence(catalog, matter="accident de la route")
+
+
 def test_unknown_matter_lists_known_matters(catalog: Catalog) -> None:
     with pytest.raises(InvalidToolInputError) as err:
         competence(catalog, matter="vol à l'étalage")

@@ -50,6 +50,8 @@ _STAGES = (
     (re.compile(r"\bjugement\b|\bjuger\b|\bjuge(?:s|e)?\b(?! d)|\bcour d assises\b|\btribunal correctionnel\b"), "jugement"),
     (re.compile(r"\benquete\b"), "enquete"),
 )
+# « quelle juridiction peut être saisie ? »: a court seized of a case, not the seizure of assets (matter « saisie »)
+_SEIZED_COURT = re.compile(r"\b(?:etre|est|sont|soit|sera|seront|etait|a ete|ont ete) saisie?s?\b|\bse saisir\b")
 _NO_CONSENT = re.compile(r"ne consent (?:pas|plus)|n a pas consenti|sans (?:son )?consentement|refus\w*|s oppos\w*|pas de consentement")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # Facts of the question that select an option of the rule (first match wins for each option).
@@ -205,7 +207,7 @@ def _route_competence(folded: str, analysis: QuestionAnalysis) -> ToolCall | Non
     if analysis.kind != "competence":
         return None
     try:
-        matter = find_matter(folded)
+        matter = find_matter(_SEIZED_COURT.sub(" ", folded))
     except InvalidToolInputError:
         return None
     args: dict[str, Any] = {"matter": matter.id}
