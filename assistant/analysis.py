@@ -173,7 +173,7 @@ def _classify(pattern: re.Pattern[str], folded: str, negated: list[tuple[int, in
 
 # « nécessite-t-elle l'accord », « faut-il le consentement », « l'accord est-il requis »: whether it is needed is asked.
 _NEED_BEFORE = re.compile(
-    r"\b(faut il|faut t il|necessite\w*|suppose\w*|exige\w*|requier\w*|subordonne\w*|soumise?s? a|besoin)( t (il|elle))?"
+    r"\b(faut il|faut t il|il faut qu (?:il|elle|ils|elles|on)(?: y| l| en)?|necessite\w*|suppose\w*|exige\w*|requier\w*|subordonne\w*|soumise?s? a|besoin)( t (il|elle))?"
     r"( (de|a|d|l|le|la|son|sa|leur|un|une|du|au))*( accord| assentiment| consentement| zzclause)*\s*$"  # « l'accord (consentement consentir) »
 )
 _NEED_AFTER = re.compile(r"^\w*( du \w+| de l \w+| de la \w+)*( \w+)? (est|sont) (il |elle |ils |elles )?(requise?s?|necessaires?|obligatoires?|exigee?s?)\b")

@@ -272,7 +272,7 @@ class HybridSearch:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
             ranked = self._excepting_first(query, self._stage_first(self._definition_first(ranked, analysis), analysis))
-            ranked = self._own_words_first(self._anchored_first(self._act_first(ranked, analysis), analysis), analysis)
+            ranked = self._own_words_first(self._anchored_first(self._act_first(self._circulaire_first(query, ranked), analysis), analysis), analysis)
             ranked = self._affirmation_first(self._negation_first(ranked, analysis), analysis)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
@@ -408,6 +408,14 @@ class HybridSearch:
                 return promoted
         return ranked
 
+    def _circulaire_first(self, query: str, ranked: list[Hit]) -> list[Hit]:
+        """« La circulaire de 2025 m'impose-t-elle d'en informer quelqu'un ? »: the question asks what a circulaire says;
+        a close circulaire section leads over the article of the code that governs the act itself (706-80-2)."""
+        if len(ranked) < 2 or ranked[0].unit.kind != "code" or not _CIRCULAIRE_ASKED.search(query):
+            return ranked
+        at = next((i for i, h in enumerate(ranked[1:CIRCULAIRE_DEPTH], start=1) if h.unit.kind == "circulaire"), None)
+        return _promoted(ranked, at) if at else ranked
+
     def _act_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Dossier JIRS : un témoin menacé veut vivre sous un autre nom, qui peut l'autoriser ? »: a circulaire section
         first that never speaks of the act asked about (JIRS cooperation) gives way to a close article of the code that
@@ -499,6 +507,8 @@ DEFINITION_DEPTH = 3  # the candidates among which the article a definition ques
 ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section decides the first
 REFERRED_DEPTH = 3  # the candidates among which the article a follow-up points back at (« ce décret ») leads
 ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces
+CIRCULAIRE_DEPTH = 3  # the candidates among which a circulaire section leads when the question names the circulaire
+_CIRCULAIRE_ASKED = re.compile(r"\bcirculaire", re.I)
 ACT_DEPTH = 4  # the candidates among which an article that speaks of the act asked about displaces a circulaire that does not
 OWN_WORDS_DEPTH = 3  # the candidates among which a follow-up's own words can decide the first…
 OWN_WORDS_FACTOR = 2.0  # … when a sibling holds them (idf-weighted) this much better than the first…

@@ -532,6 +532,35 @@ def test_a_defective_medical_device_is_a_public_health_matter(assistant: Assista
     assert _first_source(answer).article == "706-2" or answer.tool_calls[0].result["matter"] == "sante-publique", answer.answer[:300]
 
 
+def test_a_question_on_what_the_circulaire_says_leads_with_the_circulaire(assistant: Assistant) -> None:
+    """« la circulaire m'impose-t-elle… » asks what the circulaire says, not what the code governs (706-80-2)."""
+    asked = assistant.ask("Livraison surveillée autorisée dans un dossier JIRS : selon la circulaire, dois-je en informer quelqu'un ?")
+    first = _first_source(asked)
+    assert first.doc_id == "circ-2025-03-05-criminalite-organisee", asked.answer[:300]
+    # The rule itself, on real candidates: the code's article first, the circulaire's section second.
+    hits = assistant.search.search("Livraison surveillée dans un dossier JIRS : selon la circulaire, dois-je en informer quelqu'un ?")
+    code = next(h for h in hits if h.unit.article == "706-80-2")
+    section = next(h for h in hits if h.unit.kind == "circulaire")
+    assert assistant.search._circulaire_first("selon la circulaire, dois-je informer ?", [code, section])[0] is section
+    # Not fired: a question that does not name the circulaire keeps the code's article first.
+    assert assistant.search._circulaire_first("dois-je informer quelqu'un ?", [code, section])[0] is code
+
+
+def test_whether_consent_is_needed_is_asked_not_affirmed() -> None:
+    """« il faut qu'il y consente ? » asks whether consent is needed: neither side is affirmed."""
+    assert "consentement" not in analyze("Pour une LC-expulsion, il faut qu'il y consente ?").polarity
+    assert analyze("Si le détenu consent à son transfèrement, que se passe-t-il ?").polarity.get("consentement") is True
+
+
+def test_the_practitioners_short_forms_of_victims_and_release() -> None:
+    assert "dommages et intérêts" in expand_abbreviations("des DI jamais payés")
+    assert "partie civile" in expand_abbreviations("constituée PC devant la cour d'assises")
+    assert "libération conditionnelle" in expand_abbreviations("une LC-expulsion")
+    assert "recours" in expand_abbreviations("on la conteste devant qui ?")
+    # Not fired: a « PC portable » is a computer.
+    assert expand_abbreviations("saisie du PC portable") == "saisie du PC portable"
+
+
 def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
     assert analyze("La défense, elle peut contester l'ordonnance ?").kind == "possibility"
     assert analyze("Le parquet peut-il contester l'ordonnance ?").kind == "possibility"
