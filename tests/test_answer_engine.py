@@ -557,6 +557,8 @@ def test_the_practitioners_short_forms_of_victims_and_release() -> None:
     assert "partie civile" in expand_abbreviations("constituée PC devant la cour d'assises")
     assert "libération conditionnelle" in expand_abbreviations("une LC-expulsion")
     assert "recours" in expand_abbreviations("on la conteste devant qui ?")
+    assert "mesure judiciaire de prévention de la récidive terroriste" in expand_abbreviations("la MJPRTR")
+    assert "cesser sa surveillance" in expand_abbreviations("l'infiltré doit décrocher")
     # Not fired: a « PC portable » is a computer.
     assert expand_abbreviations("saisie du PC portable") == "saisie du PC portable"
 
