@@ -271,8 +271,8 @@ class HybridSearch:
         if analysis is not None and self.ranker_weights:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
-            ranked = self._excepting_first(query, self._stage_first(self._definition_first(ranked, analysis), analysis))
-            ranked = self._own_words_first(self._anchored_first(self._act_first(self._circulaire_first(query, ranked), analysis), analysis), analysis)
+            ranked = self._stage_first(self._definition_first(self._act_first(ranked, analysis), analysis), analysis)
+            ranked = self._own_words_first(self._anchored_first(self._circulaire_first(query, self._excepting_first(query, ranked)), analysis), analysis)
             ranked = self._affirmation_first(self._negation_first(ranked, analysis), analysis)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
@@ -424,7 +424,9 @@ class HybridSearch:
             return ranked
         acts = vocabulary().acts
         speaks = lambda h: any(acts[x].search(self._texts.folded(h.unit)) for x in a.acts)  # noqa: E731
-        if ranked[0].unit.kind == "code" or speaks(ranked[0]):
+        first = ranked[0].unit
+        enumeration = self.catalog.is_scope_list(first) and a.kind not in ("list", "text", "status") and first.article not in a.subjects
+        if (first.kind == "code" and not enumeration) or speaks(ranked[0]):
             return ranked
         at = next((i for i, h in enumerate(ranked[1:ACT_DEPTH], start=1) if h.unit.kind == "code" and speaks(h)), None)
         return _promoted(ranked, at) if at else ranked

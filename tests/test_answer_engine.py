@@ -563,6 +563,34 @@ def test_the_practitioners_short_forms_of_victims_and_release() -> None:
     assert expand_abbreviations("saisie du PC portable") == "saisie du PC portable"
 
 
+def test_the_owner_of_a_seized_house_may_contest_and_is_not_refused(assistant: Assistant) -> None:
+    first = "Enquête préliminaire pour blanchiment : le JLD peut-il ordonner la saisie de la maison du suspect ?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": assistant.ask(first).answer}]
+    answer = assistant.ask("Et le proprio peut contester ?", history)
+    assert not answer.refused and _first_source(answer).article == "706-150" and "dix jours" in answer.answer, answer.answer[:300]
+
+
+def test_an_offence_list_first_gives_way_to_an_article_on_the_act_asked(assistant: Assistant) -> None:
+    """After an infiltration question in crim org, « qui les habilite ? » is not answered by the list of offences (706-73)."""
+    first_question = "Information crim org : combien de temps peut durer une infiltration ?"
+    history = [{"role": "user", "content": first_question}, {"role": "assistant", "content": assistant.ask(first_question).answer}]
+    answer = assistant.ask("Et les agents infiltrés, qui les habilite ?", history)
+    first = _first_source(answer).article
+    assert first != "706-73" and first is not None, answer.answer[:300]
+    # Not fired: a question about the list itself is answered by it.
+    listed = assistant.ask("Quelles infractions relèvent de l'article 706-73 ?")
+    assert _first_source(listed).article == "706-73"
+
+
+@pytest.mark.parametrize(("question", "refused"), [
+    ("Délit puni de cinq ans, mis en examen placé en détention provisoire : quelle durée maximale ?", True),
+    # Not fired: a regime of Livre IV named (the terrorist délit of 706-24-3).
+    ("Association de malfaiteurs terroriste délictuelle, délit puni de dix ans : durée maximale de la détention provisoire ?", False),
+])
+def test_the_general_length_of_pre_trial_detention_is_not_in_the_corpus(question: str, refused: bool, assistant: Assistant) -> None:
+    assert assistant.ask(question).refused is refused
+
+
 def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
     assert analyze("La défense, elle peut contester l'ordonnance ?").kind == "possibility"
     assert analyze("Le parquet peut-il contester l'ordonnance ?").kind == "possibility"
