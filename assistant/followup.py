@@ -29,6 +29,7 @@ _ASKING = re.compile(r"\b(qui|quand|ou|pourquoi|lequel|laquelle|lesquels|lesquel
 _CONSENT_CONCEPTS = ("consentement", "accord")
 _REFUSES = re.compile(r"\b(refuse\w*|s oppose\w*|n est pas d accord|ne veut pas)\b")
 NEW_SUBJECT_WORDS = 2  # content words of its own that make a follow-up asking the same kind of answer a new question
+POLARITY_NEW_WORDS = 4  # … or, for a follow-up that also sets a polarity (« s'il consent »), content words of its own beyond it
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
 # « Et si c'est le JI qui l'autorise pendant l'information ? »: one clause, a new hypothesis for the same question.
 _HYPOTHESIS = re.compile(r"^(si|s'il|s'ils|s'elle|s'elles|quand c'est|lorsque|lorsqu'|en cas)\b[^,;:?]*\??$", re.I)
@@ -102,6 +103,11 @@ def changes_subject(mine: QuestionAnalysis, previous: QuestionAnalysis) -> bool:
     if mine.kind != previous.kind:
         return True
     new = content_terms(mine.folded) - content_terms(previous.folded)
+    if mine.polarity and not (mine.regimes or mine.stages):
+        # « Et s'il ne consent pas ? » asks the same question without consent; « Et s'il consent à sa remise devant la
+        # CHINS, elle statue dans quel délai ? » asks another step of the procedure, under that hypothesis.
+        voc = vocabulary()
+        return len({t for t in new if not any(voc.polarity[c].search(t) for c in mine.polarity)}) >= POLARITY_NEW_WORDS
     return len(new) >= NEW_SUBJECT_WORDS and not (mine.regimes or mine.stages or mine.polarity)
 
 

@@ -591,6 +591,17 @@ def test_the_general_length_of_pre_trial_detention_is_not_in_the_corpus(question
     assert assistant.ask(question).refused is refused
 
 
+def test_a_follow_up_under_a_consent_hypothesis_that_asks_another_step_drops_the_previous_question() -> None:
+    """« Et s'il consent à sa remise devant la CHINS, elle statue dans quel délai ? » after a question on the
+    presentation to the PG: another step of the MAE procedure, asked under that hypothesis."""
+    previous = _history("Interpellé sur MAE, il doit être présenté au procureur général sous quel délai ?")
+    standalone = contextualize("Et s'il consent à sa remise devant la chambre de l'instruction, elle statue dans quel délai ?", previous)
+    assert "contexte" in standalone and "procureur general" not in fold(standalone), standalone
+    # Not fired: a follow-up that only sets the polarity asks the previous question again under it.
+    assert "procureur général" in contextualize("Et s'il ne consent pas ?", previous)
+    assert "procureur général" in contextualize("Et s'il consent, dans quel délai ?", previous)
+
+
 def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
     assert analyze("La défense, elle peut contester l'ordonnance ?").kind == "possibility"
     assert analyze("Le parquet peut-il contester l'ordonnance ?").kind == "possibility"
