@@ -602,6 +602,14 @@ def test_a_follow_up_under_a_consent_hypothesis_that_asks_another_step_drops_the
     assert "procureur général" in contextualize("Et s'il consent, dans quel délai ?", previous)
 
 
+def test_setting_up_a_joint_investigation_team_is_its_creation(assistant: Assistant) -> None:
+    """« monter une ECE » is the texts' « créer une équipe commune d'enquête » (695-2), not its running (695-3)."""
+    answer = assistant.ask("On veut monter une ECE avec l'Italie sur un trafic d'armes : il faut quoi ?")
+    assert _first_source(answer).article == "695-2" and "accord préalable du ministre de la justice" in answer.answer, answer.answer[:300]
+    # Not fired: « monter à bord » is no creation.
+    assert "créer" not in expand_abbreviations("Les enquêteurs peuvent-ils monter à bord du navire ?")
+
+
 def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
     assert analyze("La défense, elle peut contester l'ordonnance ?").kind == "possibility"
     assert analyze("Le parquet peut-il contester l'ordonnance ?").kind == "possibility"
