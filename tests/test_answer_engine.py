@@ -14,7 +14,7 @@ import pytest
 from assistant.analysis import analyze
 from assistant.chain import Assistant
 from assistant.extractive import parallel
-from assistant.followup import contextualize, refers_back
+from assistant.followup import asks_its_own_question, contextualize, refers_back
 from assistant.french import expand_abbreviations, tokenize
 from assistant.grounding import first_sentence, refusal_out_of_scope, renvois, unit_citation
 from assistant.references import find_references
@@ -610,6 +610,15 @@ def test_setting_up_a_joint_investigation_team_is_its_creation(assistant: Assist
     assert "créer" not in expand_abbreviations("Les enquêteurs peuvent-ils monter à bord du navire ?")
 
 
+def test_a_follow_up_saying_what_the_person_wants_asks_its_own_question(assistant: Assistant) -> None:
+    """« Et s'il veut être effacé du fichier ? » after the FIJAIS reporting period: what he can do, not the period."""
+    history = _history("Inscrit au FIJAIS pour une agression sexuelle : tous les combien doit-il justifier de son adresse ?")
+    answer = assistant.ask("Et s'il veut être effacé du fichier ?", history)
+    assert _first_source(answer).article == "706-53-10" and not answer.tool_calls, answer.answer[:300]
+    # Not fired: a hypothesis on who acts still asks the previous question (« si c'est le JI qui l'autorise »).
+    assert not asks_its_own_question("Et si c'est le JI qui l'autorise ?", analyze("Et si c'est le JI qui l'autorise ?"))
+
+
 def test_a_question_in_spoken_word_order_is_still_a_question_of_possibility() -> None:
     assert analyze("La défense, elle peut contester l'ordonnance ?").kind == "possibility"
     assert analyze("Le parquet peut-il contester l'ordonnance ?").kind == "possibility"
@@ -919,7 +928,7 @@ def test_another_states_authorities_and_law_are_refused(question: str, assistant
     # Cooperation with another State, or a French court for what happened there, is the corpus's own subject.
     ("Quel est le délai pour présenter au procureur général la personne arrêtée sur un mandat d'arrêt européen émis "
      "par le juge d'instruction de Madrid ?", "695-27"),
-    ("Comment monter une équipe commune d'enquête avec la Belgique ?", "695-3"),  # (695-2 would answer better)
+    ("Comment monter une équipe commune d'enquête avec la Belgique ?", "695-2"),
     ("Le procureur de la République de Lyon peut-il autoriser une sonorisation ?", "706-96"),
 ])
 def test_a_foreign_place_in_a_cooperation_question_is_answered(question: str, article: str, assistant: Assistant) -> None:
