@@ -33,6 +33,8 @@ POLARITY_NEW_WORDS = 4  # … or, for a follow-up that also sets a polarity (« 
 MAX_FOLLOW_UP_TERMS = 6  # a follow-up is short; a long question stands on its own
 # « Et si c'est le JI qui l'autorise pendant l'information ? »: one clause, a new hypothesis for the same question.
 _HYPOTHESIS = re.compile(r"^(si|s'il|s'ils|s'elle|s'elles|quand c'est|lorsque|lorsqu'|en cas)\b[^,;:?]*\??$", re.I)
+# « Et s'il veut être effacé du fichier ? » asks what he can do, not the previous question under a hypothesis.
+_WISH = re.compile(r"^s'(?:il|ils|elle|elles) (?:veut|veulent|souhaite\w*|voudrait|voudraient|entend|entendent)\b", re.I)
 _DEMONSTRATIVE = re.compile(r"\b(?:ce|cet|cette|ces) (\w{4,})")  # « ce décret », « cette décision »
 _OBLIGATION_WORDS = r"doit il|doit elle|doit on|doivent ils|doivent elles|faut il"
 _OBLIGATION_ASKED = re.compile(rf"\b({_OBLIGATION_WORDS})\b")  # « Et le procureur doit-il recueillir un avis ? » asks something
@@ -80,17 +82,19 @@ def refers_back(question: str, previous_answer: str) -> bool:
 def is_hypothesis(own: str) -> bool:
     """« si c'est le JI qui l'autorise pendant l'information », « quand c'est le juge d'instruction »: a follow-up that
     only sets a new hypothesis asks the previous question again, under it."""
-    return bool(_HYPOTHESIS.match(own.replace("’", "'").strip(" ?"))) and not _QUESTION_WORDS.search(fold(own))
+    own = own.replace("’", "'").strip(" ?")
+    return bool(_HYPOTHESIS.match(own)) and not _QUESTION_WORDS.search(fold(own)) and not _WISH.match(own)
 
 
 def asks_its_own_question(question: str, own: QuestionAnalysis) -> bool:
     """A follow-up that asks something itself (« Et combien d'assesseurs ? », « Et qui statue ? »), not only names a
     new regime, act or place for the previous question (« Et pour le terrorisme ? », « Et le TJ de Dax ? »).
     ``own``: the analysis of the follow-up's own words."""
-    if is_hypothesis(FOLLOW_UP_RE.sub("", question).strip()):
+    rest = FOLLOW_UP_RE.sub("", question).strip()
+    if is_hypothesis(rest):
         return False
-    words = fold(FOLLOW_UP_RE.sub("", question))
-    return own.kind != "rule" or bool(_QUESTION_WORDS.search(words) or _ASKING.search(words))
+    words = fold(rest)
+    return own.kind != "rule" or bool(_QUESTION_WORDS.search(words) or _ASKING.search(words) or _WISH.match(rest.replace("’", "'")))
 
 
 def changes_subject(mine: QuestionAnalysis, previous: QuestionAnalysis) -> bool:
