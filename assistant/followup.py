@@ -90,11 +90,11 @@ def asks_its_own_question(question: str, own: QuestionAnalysis) -> bool:
     """A follow-up that asks something itself (« Et combien d'assesseurs ? », « Et qui statue ? »), not only names a
     new regime, act or place for the previous question (« Et pour le terrorisme ? », « Et le TJ de Dax ? »).
     ``own``: the analysis of the follow-up's own words."""
-    rest = FOLLOW_UP_RE.sub("", question).strip()
+    rest = FOLLOW_UP_RE.sub("", question).replace("’", "'").strip()
     if is_hypothesis(rest):
         return False
     words = fold(rest)
-    return own.kind != "rule" or bool(_QUESTION_WORDS.search(words) or _ASKING.search(words) or _WISH.match(rest.replace("’", "'")))
+    return own.kind != "rule" or bool(_QUESTION_WORDS.search(words) or _ASKING.search(words) or _WISH.match(rest))
 
 
 def changes_subject(mine: QuestionAnalysis, previous: QuestionAnalysis) -> bool:

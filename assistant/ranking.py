@@ -62,7 +62,7 @@ DURATION_RE = re.compile(
     r"\s+(heures?|jours?|mois|ans?|années?|semaines?)\b",
     re.I,
 )
-_CIRCULAIRE_RE = re.compile(r"\bcirculaire", re.I)
+CIRCULAIRE_ASKED = re.compile(r"\bcirculaire", re.I)  # the question names a circulaire
 
 
 # -- how well one sentence answers (the answer composer's choice of the Réponse, and a feature of the ranker) -----
@@ -196,7 +196,7 @@ def features(
     subject_local = {t: idf(t) * math.log(1 + n / (1 + sum(t in s for s in subjects))) for t in q_terms}
     subject_local_total = sum(subject_local.values()) or 1.0
     voc = vocabulary()
-    circulaire_asked = bool(_CIRCULAIRE_RE.search(question))
+    circulaire_asked = bool(CIRCULAIRE_ASKED.search(question))
     named, qualifiers = set(a.named), set(a.qualifiers)
     answers = [max((sentence_score(s, q_terms, a, idf, terms) for s, terms in sentences), default=0.0) for _, _, sentences in tokens]
     best_answer = max(answers, default=0.0) or 1.0

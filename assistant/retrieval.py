@@ -23,7 +23,7 @@ from assistant.analysis import concept_polarity
 from assistant.catalog import Catalog
 from assistant.french import abbreviation_senses, content_terms, expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
-from assistant.ranking import RANK_DEPTH, UnitText, features, rerank
+from assistant.ranking import CIRCULAIRE_ASKED, RANK_DEPTH, UnitText, features, rerank
 from assistant.references import referenced_articles
 from assistant.resilience import ChromaUnavailable, call_chroma
 from assistant.subject_index import subject_index
@@ -271,9 +271,17 @@ class HybridSearch:
         if analysis is not None and self.ranker_weights:
             ranked = self._learned_order(query, ranked, analysis, self.ranker_weights)
         if analysis is not None:
-            ranked = self._stage_first(self._definition_first(self._act_first(ranked, analysis), analysis), analysis)
-            ranked = self._own_words_first(self._anchored_first(self._circulaire_first(query, self._excepting_first(query, ranked)), analysis), analysis)
-            ranked = self._affirmation_first(self._negation_first(ranked, analysis), analysis)
+            # Each rule may put a close candidate first; the order matters (the exception follows the act, which may
+            # displace the offence list that the exception then hands back: 706-73-1 for the escroquerie en BO).
+            ranked = self._act_first(ranked, analysis)
+            ranked = self._definition_first(ranked, analysis)
+            ranked = self._stage_first(ranked, analysis)
+            ranked = self._excepting_first(query, ranked)
+            ranked = self._circulaire_first(query, ranked)
+            ranked = self._anchored_first(ranked, analysis)
+            ranked = self._own_words_first(ranked, analysis)
+            ranked = self._negation_first(ranked, analysis)
+            ranked = self._affirmation_first(ranked, analysis)
         ordered = _live_before_repealed(pinned + ranked)
         return ordered[:k]
 
@@ -411,7 +419,7 @@ class HybridSearch:
     def _circulaire_first(self, query: str, ranked: list[Hit]) -> list[Hit]:
         """« La circulaire de 2025 m'impose-t-elle d'en informer quelqu'un ? »: the question asks what a circulaire says;
         a close circulaire section leads over the article of the code that governs the act itself (706-80-2)."""
-        if len(ranked) < 2 or ranked[0].unit.kind != "code" or not _CIRCULAIRE_ASKED.search(query):
+        if len(ranked) < 2 or ranked[0].unit.kind != "code" or not CIRCULAIRE_ASKED.search(query):
             return ranked
         at = next((i for i, h in enumerate(ranked[1:CIRCULAIRE_DEPTH], start=1) if h.unit.kind == "circulaire"), None)
         return _promoted(ranked, at) if at else ranked
@@ -419,7 +427,8 @@ class HybridSearch:
     def _act_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Dossier JIRS : un témoin menacé veut vivre sous un autre nom, qui peut l'autoriser ? »: a circulaire section
         first that never speaks of the act asked about (JIRS cooperation) gives way to a close article of the code that
-        does (706-62-2, the witness's borrowed identity). (An article first keeps its place: the ranker weighed the act.)"""
+        does (706-62-2, the witness's borrowed identity); so does an offence list (706-73) for a question that is not
+        about the list. (Another article first keeps its place: the ranker weighed the act.)"""
         if not a.acts or len(ranked) < 2:
             return ranked
         acts = vocabulary().acts
@@ -510,8 +519,7 @@ ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section de
 REFERRED_DEPTH = 3  # the candidates among which the article a follow-up points back at (« ce décret ») leads
 ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces
 CIRCULAIRE_DEPTH = 3  # the candidates among which a circulaire section leads when the question names the circulaire
-_CIRCULAIRE_ASKED = re.compile(r"\bcirculaire", re.I)
-ACT_DEPTH = 4  # the candidates among which an article that speaks of the act asked about displaces a circulaire that does not
+ACT_DEPTH = 4  # the candidates among which an article on the act asked displaces a circulaire or an offence list that is not
 OWN_WORDS_DEPTH = 3  # the candidates among which a follow-up's own words can decide the first…
 OWN_WORDS_FACTOR = 2.0  # … when a sibling holds them (idf-weighted) this much better than the first…
 OWN_WORDS_MIN = 3.5  # … and at least this much (a distinctive word, or two common ones: « ordonnance », « appel »)
