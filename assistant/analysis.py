@@ -67,6 +67,9 @@ _OFFENCE_WORDS = re.compile(
     r"\b(?:infractions?|crimes?|delits?|faits|contraventions?|escroquer\w*|vols?|viols?|meurtres?|assassinats?|trafics?|"
     r"blanchiment|corruption|fraudes?|recel|homicides?|violences?|agressions?|atteintes?)\b"
 )
+# … nor when they name people by the article that defines them (« un APJ de l'article 20 », « les agents mentionnés à
+# l'article 28 »): who acts is context, what they may do is asked.
+_PERSON_WORDS = re.compile(r"\b(?:apj|opj|agents?|officiers?|fonctionnaires?|personnes?|magistrats?|enqueteurs?)\b")
 # … nor when the rule only frames the act (« en dehors des heures prévues à l'article 59 », « dans les conditions
 # prévues à l'article 706-95-12 »).
 _FRAME_OF_RULE = re.compile(r"\b(?:en dehors|hors|au dela|dans les (?:conditions|formes|cas|limites)|selon les (?:modalites|formes)|sous reserve|conformement)\b")
@@ -203,7 +206,8 @@ def _rule_asked(before: str) -> bool:
     if not _RULE_OF_ARTICLE.search(before):
         return False
     words = " ".join(before.split()[-8:])
-    return not _OFFENCE_WORDS.search(words) and not _FRAME_OF_RULE.search(words)
+    designates = _PERSON_WORDS.search(" ".join(before.split()[-5:]))
+    return not _OFFENCE_WORDS.search(words) and not _FRAME_OF_RULE.search(words) and not designates
 
 
 def _article_roles(question: str, kind: AnswerKind, has_act: bool, has_regime: bool = False) -> tuple[ArticleMention, ...]:

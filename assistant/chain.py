@@ -25,6 +25,7 @@ from assistant.grounding import Prepared, ground, missing_articles, unit_of_basi
 from assistant.models import Unit
 from assistant.references import referenced_articles
 from assistant.retrieval import Hit, HybridSearch
+from assistant.spelling import Speller
 from assistant.store import IndexState
 from assistant.tools import POLE_INSTRUCTION, run_tool
 from assistant.tools.poles import unknown_courts
@@ -46,6 +47,7 @@ class Assistant:
         self.index_state = index_state
         self.search = search
         self.generator = generator
+        self.speller = Speller(text for u in catalog.units for text in (u.title, " ".join(u.hierarchy), u.text, *u.notes))
         self.chain = build_chain(self)
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
@@ -70,6 +72,7 @@ class Assistant:
                 "des articles D du corpus et des circulaires. Merci de reformuler votre question en français."
             )
         t = time.perf_counter()
+        question = self.speller.correct(question)  # (« perquisitioner » is analysed as the act it names)
         p.standalone = contextualize(question, history) if not p.refusal else question
         p.analysis = analyze(p.standalone)
         if p.standalone != question:

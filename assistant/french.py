@@ -41,9 +41,17 @@ _THESAURUS_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(THESAU
 _ABBREV_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b", re.I)
 
 
+# An hour of the night (« à 3h du mat », « vers 23 h 30 ») is « de nuit »: outside the hours of article 59.
+_NIGHT_HOUR_RE = re.compile(
+    r"\b(?:à|a|vers|dès|des|avant)\s+(?:2[2-3]|0?[0-5])\s?h(?:eures?)?(?:\s?[0-5]\d)?\b(?:\s+du mat(?:in)?\b)?"
+    r"|\b(?:2[2-3]|0?[0-5])\s?h(?:eures?)?(?:\s?[0-5]\d)?\s+du mat(?:in)?\b", re.I)
+NIGHT = "de nuit"  # (which the thesaurus says as the texts do)
+
+
 def expand_abbreviations(text: str) -> str:
     """Append the long form after each abbreviation or everyday word: « GAV » → « GAV (garde à vue) »."""
     text = _ABBREV_RE.sub(lambda m: f"{m.group(0)} ({ABBREVIATIONS[m.group(0).lower()]})", text)
+    text = _NIGHT_HOUR_RE.sub(lambda m: f"{m.group(0)} ({NIGHT})", text)
     return _THESAURUS_RE.sub(lambda m: f"{m.group(0)} ({THESAURUS[m.group(0).lower()]})", text)
 
 

@@ -1,0 +1,117 @@
+"""Reading the question as a magistrate types it: slips, hours of the night, abbreviations, people named by the
+article that defines them (real corpus, real index, real model). Each rule with the cases that must not fire."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.analysis import analyze
+from assistant.chain import Assistant
+from assistant.french import expand_abbreviations
+
+
+def _first_source(answer):
+    return next(c for c in answer.citations if c.role == "source")
+
+
+# -- typing slips ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("le JI veut faire perquisitioner un domicile", "perquisitionner"),
+    ("pour la 2e prolongaton supplémentaire", "prolongation"),
+    ("la durée d'une infiltartion", "infiltration"),
+    ("une demande d'extradtion", "extradition"),
+])
+def test_a_slip_in_a_long_word_is_corrected_to_the_corpus_word(typed: str, meant: str, assistant: Assistant) -> None:
+    assert meant in assistant.speller.correct(typed)
+
+
+@pytest.mark.parametrize("question", [
+    # French words the corpus lacks, one letter away from one it holds: not slips
+    "Des centaines de victimes : quel tribunal ?",
+    "Un détenu algérien doit-il être signalé au consulat ?",
+    "Mon collègue du parquet peut-il requérir ?",
+    "Le salarié licencié peut-il se constituer partie civile ?",
+    "La garde à vue peut-elle dépasser 96 heures ?",
+    "Un juge de province peut-il instruire ?",
+    # short words and words the vocabulary knows
+    "Perquise dans l'appart du dealer à 22h",
+])
+def test_a_french_word_or_a_short_one_is_never_corrected(question: str, assistant: Assistant) -> None:
+    assert assistant.speller.correct(question) == question
+
+
+def test_a_slip_does_not_lose_the_act_asked_about(assistant: Assistant) -> None:
+    answer = assistant.ask("Info JIRS stups : le JI veut faire perquisitioner un domicile à 3h du mat. Dans quels cas d'urgence peut-il l'autoriser ?")
+    assert _first_source(answer).article == "706-91"
+    assert "flagrant" in answer.answer and "disparition des preuves" in answer.answer
+
+
+# -- hours of the night -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["une perquisition à 3h du mat", "à 23h30 chez lui", "vers 5 heures du matin", "4h du matin", "à 2 h du matin"])
+def test_an_hour_of_the_night_is_de_nuit(text: str) -> None:
+    assert "de nuit" in expand_abbreviations(text)
+    assert "perquisition" in analyze(f"Perquisition {text} : possible ?").acts
+
+
+@pytest.mark.parametrize("text", ["une GAV de 48h", "à 14h", "dans les 24 heures", "prolongée à 48 h", "à 10h30", "à 21h"])
+def test_a_duration_or_a_day_hour_is_not_the_night(text: str) -> None:
+    assert "de nuit" not in expand_abbreviations(text)
+
+
+# -- abbreviations ------------------------------------------------------------------------------------
+
+
+def test_pm_and_cj_are_the_personne_morale_and_the_controle_judiciaire(assistant: Assistant) -> None:
+    question = ("PM mise en examen pour escroquerie. Le JI veut la placer sous CJ avec interdiction d'émettre des chèques "
+                "et d'exercer l'activité en cause : à quelles conditions peut-il prononcer ces interdictions ?")
+    a = analyze(question)
+    assert "personnes-morales" in a.regimes and "controle-judiciaire" in a.acts
+    answer = assistant.ask(question)
+    assert not answer.refused and _first_source(answer).article == "706-45"
+
+
+def test_sono_is_the_sonorisation(assistant: Assistant) -> None:
+    question = "Sono ordonnée par le JI dans une info crim org : l'autorisation vaut combien de temps et quelle est la durée totale max des opérations ?"
+    assert "sonorisation" in analyze(question).acts
+    answer = assistant.ask(question)
+    assert _first_source(answer).article == "706-95-16"
+    assert "quatre mois" in answer.answer and "deux ans" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["Le son de l'enregistrement est mauvais : que faire ?", "Sonia, témoin, peut-elle être entendue ?"])
+def test_a_word_near_sono_is_not_a_sonorisation(question: str) -> None:
+    assert "sonorisation" not in analyze(question).acts
+
+
+def test_the_common_provisions_of_the_special_techniques_speak_of_each_technique(assistant: Assistant) -> None:
+    from assistant.text import fold
+    from assistant.vocabulary import vocabulary
+
+    unit = assistant.catalog.article("706-95-14")
+    folded = fold(" ".join((*unit.hierarchy, unit.text)))
+    acts = vocabulary().acts
+    assert all(acts[x].search(folded) for x in ("sonorisation", "interception", "imsi", "captation-donnees"))
+    assert not acts["infiltration"].search(folded)  # (infiltration has its own section)
+
+
+# -- people named by the article that defines them ----------------------------------------------------
+
+
+def test_an_agent_named_by_his_article_is_context_not_the_article_asked(assistant: Assistant) -> None:
+    question = "Un APJ de l'article 20 peut-il décider lui-même d'un placement en GAV ?"
+    mention = analyze(question).articles[0]
+    assert mention.number == "20" and not mention.asked
+    answer = assistant.ask(question)
+    assert not answer.refused and _first_source(answer).article == "D13"
+    assert "en aucun cas" in answer.answer
+
+
+def test_the_rule_of_an_article_absent_from_the_corpus_is_still_asked(assistant: Assistant) -> None:
+    # « la libération conditionnelle de l'article 729 » asks that article's rule: the corpus does not hold it
+    mention = analyze("Quelle est la durée de la libération conditionnelle de l'article 729 ?").articles[0]
+    assert mention.asked
+    assert assistant.ask("Quelle est la durée de la libération conditionnelle de l'article 729 ?").refused
