@@ -157,7 +157,10 @@ class ExtractiveGenerator:
         weigh = lambda item: sum(idf(t) for t in set(tokenize(item)) if t in novel)  # noqa: E731
         items = self._items(unit, chapeau, weigh) if chapeau else None
         if unit.kind == "code" and len(unit.text) <= SHORT_UNIT_CHARS and not unit.abrogated:
-            chosen = [lead, Passage(unit, unit.text, lead.score, lead.rank, -1)]
+            # the rest of the article around the Réponse (quoted once), in the text's order
+            start = unit.text.find(lead.quote)
+            rest = [unit.text[:start].strip(), unit.text[start + len(lead.quote):].strip()] if start >= 0 else [unit.text]
+            chosen = [lead, *(Passage(unit, piece, lead.score, lead.rank, -1) for piece in rest if piece)]
         elif chapeau and items:
             # The chapeau and its items, in the text's order (the item that matched among them, or after them).
             chosen = [Passage(unit, chapeau, lead.score, lead.rank, -1), Passage(unit, items, lead.score, lead.rank, 0, list_items=True)]

@@ -59,7 +59,9 @@ FEATURES = (
 
 DURATION_RE = re.compile(
     r"\b(\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|dix|douze|quinze|vingt|trente|quarante|soixante|cent)"
-    r"\s+(heures?|jours?|mois|ans?|années?|semaines?)\b",
+    r"\s+(heures?|jours?|mois|ans?|années?|semaines?)\b"
+    # a time limit stated as a date (« avant le 31 janvier de l'année suivante »), not a date of a text
+    rf"|\b(?:avant|au plus tard) le \d{{1,2}}(?:er)? (?:{MONTHS_PATTERN})\b",
     re.I,
 )
 CIRCULAIRE_ASKED = re.compile(r"\bcirculaire", re.I)  # the question names a circulaire
