@@ -105,6 +105,7 @@ class QuestionAnalysis:
     question: str
     folded: str  # the question folded, abbreviations expanded
     kind: AnswerKind
+    also: tuple[AnswerKind, ...] = ()  # a second thing asked (« Qui peut l'ordonner, et dans quels cas ? »: conditions)
     acts: tuple[str, ...] = ()
     regimes: tuple[str, ...] = ()  # affirmed
     negated: tuple[str, ...] = ()  # acts, regimes or polarity concepts named only in the negative
@@ -253,6 +254,10 @@ def _acts_set_aside(plain: str) -> set[str]:
     return out
 
 
+# What a question can ask beside its kind (« dans quel délai, et devant qui ? »); « peut-il… » is not a second question.
+_SECOND_KINDS = ("duration", "authority", "conditions")
+
+
 def analyze(question: str) -> QuestionAnalysis:
     """The analysis of one (self-contained) question. Pure and fast: no index, no model."""
     voc = vocabulary()
@@ -265,6 +270,7 @@ def analyze(question: str) -> QuestionAnalysis:
     about_act = bool(acts) and (bool(_FOR_OFFENCES.search(folded)) or not _ASKS_LIST.search(folded))
     asking = _CONDITIONAL_CLEFT.sub(lambda m: f"{m.group(1)} {m.group('who')}", folded)
     kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(asking) and not (about_act and k == "list")), "rule"))
+    also = tuple(cast(AnswerKind, k) for k, p in voc.kinds if k != kind and k in _SECOND_KINDS and p.search(asking))
     regimes: list[str] = []
     negated = sorted(set_aside)  # « entendu librement, pas en GAV »: the act set aside is not the one asked about
     for name, pattern in voc.regimes.items():
@@ -291,7 +297,7 @@ def analyze(question: str) -> QuestionAnalysis:
             topic = t
             break
     return QuestionAnalysis(
-        question=question, folded=folded, kind=kind, acts=acts, regimes=tuple(regimes), negated=tuple(negated),
+        question=question, folded=folded, kind=kind, also=also, acts=acts, regimes=tuple(regimes), negated=tuple(negated),
         polarity=polarity, articles=articles, out_of_scope=topic,
         stages=_stages(folded),
         authorities=tuple(name for name, pattern in voc.authorities.items() if pattern.search(folded)),

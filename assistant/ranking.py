@@ -93,6 +93,7 @@ KIND_SENTENCE = {
     "possibility": POSSIBILITY_S, "penalty": PENALTY_S,
 }
 KIND_BONUS = {"definition": 1.3, "duration": 1.8, "authority": 1.3, "conditions": 1.2, "possibility": 1.15, "penalty": 2.0}
+SECOND_KIND_BONUS = 1.15
 ACT_BONUS = 1.3
 CHAPEAU_FACTOR = 0.8
 POLARITY_BONUS = 1.4
@@ -114,6 +115,9 @@ def sentence_score(
     pattern = KIND_SENTENCE.get(a.kind)
     if pattern is not None and pattern.search(sentence):
         score *= KIND_BONUS[a.kind]
+    for kind in a.also:  # … and a second thing asked, less
+        if KIND_SENTENCE[kind].search(sentence):
+            score *= SECOND_KIND_BONUS
     if sentence.rstrip().endswith(":"):
         score *= CHAPEAU_FACTOR  # « … peut être refusée : » announces the answer, it is not the answer
     folded = fold(sentence)

@@ -115,3 +115,31 @@ def test_the_rule_of_an_article_absent_from_the_corpus_is_still_asked(assistant:
     mention = analyze("Quelle est la durée de la libération conditionnelle de l'article 729 ?").articles[0]
     assert mention.asked
     assert assistant.ask("Quelle est la durée de la libération conditionnelle de l'article 729 ?").refused
+
+
+# -- a second thing asked ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "kind", "also"), [
+    ("Un témoin menacé ne veut pas que son identité soit révélée. Qui peut le décider et dans quels cas ?", "authority", ("conditions",)),
+    ("Extradition : dans quel délai la personne comparaît-elle, et devant qui ?", "duration", ("authority",)),
+])
+def test_a_second_thing_asked_is_read(question: str, kind: str, also: tuple[str, ...]) -> None:
+    a = analyze(question)
+    assert a.kind == kind and a.also == also
+
+
+@pytest.mark.parametrize("question", [
+    "Qui peut ordonner une sonorisation ?",
+    "Combien de temps dure une garde à vue en matière de terrorisme ?",
+    "Le JLD peut-il autoriser une perquisition de nuit ?",  # « peut-il » asks no second thing
+])
+def test_a_single_question_asks_one_thing(question: str) -> None:
+    assert analyze(question).also == ()
+
+
+def test_the_reponse_answers_both_things_asked(assistant: Assistant) -> None:
+    answer = assistant.ask("Un témoin menacé ne veut pas que son identité soit révélée au procès. Qui peut le décider et dans quels cas ?")
+    first_line = answer.answer.split("\n")[0]
+    assert _first_source(answer).article == "706-62-1"
+    assert "trois ans" in first_line and "juge d'instruction" in first_line
