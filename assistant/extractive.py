@@ -159,8 +159,8 @@ class ExtractiveGenerator:
         if unit.kind == "code" and len(unit.text) <= SHORT_UNIT_CHARS and not unit.abrogated:
             # the rest of the article around the Réponse (quoted once), in the text's order
             start = unit.text.find(lead.quote)
-            rest = [unit.text[:start].strip(), unit.text[start + len(lead.quote):].strip()] if start >= 0 else [unit.text]
-            chosen = [lead, *(Passage(unit, piece, lead.score, lead.rank, -1) for piece in rest if piece)]
+            around = [unit.text[:start].strip(), unit.text[start + len(lead.quote):].strip()] if start >= 0 else [unit.text]
+            chosen = [lead, *(Passage(unit, piece, lead.score, lead.rank, -1) for piece in around if piece)]
         elif chapeau and items:
             # The chapeau and its items, in the text's order (the item that matched among them, or after them).
             chosen = [Passage(unit, chapeau, lead.score, lead.rank, -1), Passage(unit, items, lead.score, lead.rank, 0, list_items=True)]
