@@ -143,3 +143,17 @@ def test_the_reponse_answers_both_things_asked(assistant: Assistant) -> None:
     first_line = answer.answer.split("\n")[0]
     assert _first_source(answer).article == "706-62-1"
     assert "trois ans" in first_line and "juge d'instruction" in first_line
+
+
+# -- everyday words for what the texts say otherwise ----------------------------------------------------
+
+
+def test_how_long_one_stays_registered_is_when_the_information_is_withdrawn(assistant: Assistant) -> None:
+    answer = assistant.ask("Un majeur condamné pour terrorisme reste inscrit au FIJAIT combien de temps ?")
+    assert _first_source(answer).article == "706-25-6"  # not the obligations of 706-25-7 (« toute personne inscrite »)
+    assert "Vingt ans s'il s'agit d'un majeur" in answer.answer
+
+
+def test_the_obligations_of_a_registered_person_are_still_706_25_7(assistant: Assistant) -> None:
+    answer = assistant.ask("Il est inscrit au FIJAIT : quelles sont ses obligations ?")
+    assert _first_source(answer).article == "706-25-7"
