@@ -157,3 +157,44 @@ def test_how_long_one_stays_registered_is_when_the_information_is_withdrawn(assi
 def test_the_obligations_of_a_registered_person_are_still_706_25_7(assistant: Assistant) -> None:
     answer = assistant.ask("Il est inscrit au FIJAIT : quelles sont ses obligations ?")
     assert _first_source(answer).article == "706-25-7"
+
+
+# -- another code named without « du » ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "number", "code"), [
+    ("Exportation illicite (art. 414 code des douanes), dossier ADM", "414", "code des douanes"),
+    ("un viol (222-23 code pénal) commis sur un mineur", "222-23", "code pénal"),
+])
+def test_a_code_named_right_after_the_number_is_that_code(text: str, number: str, code: str) -> None:
+    from assistant.references import find_references
+
+    refs = find_references(text)
+    assert [(r.number, r.code) for r in refs] == [(number, code)]
+
+
+@pytest.mark.parametrize("text", ["art. 706-73 CPP", "article 63 code de procédure pénale", "l'article 706-73, code en main"])
+def test_the_cpp_or_a_word_after_the_number_is_no_other_code(text: str) -> None:
+    from assistant.references import find_references
+
+    assert find_references(text)[0].code is None
+
+
+def test_a_customs_article_named_as_context_is_not_called_a_missing_cpp_article(assistant: Assistant) -> None:
+    answer = assistant.ask("Exportation illicite de biens à double usage (art. 414 code des douanes), dossier prolifération ADM : "
+                           "quel parquet a une compétence concurrente sur tout le territoire ?")
+    assert "L'article 414 ne figure pas" not in answer.answer and "CPP, art. 414" not in answer.answer
+    assert _first_source(answer).article == "706-168"
+
+
+# -- the cour criminelle départementale is the general procedure ------------------------------------------
+
+
+def test_the_cour_criminelle_departementale_is_outside_livre_iv(assistant: Assistant) -> None:
+    answer = assistant.ask("Quels crimes ne relèvent pas de la cour criminelle départementale ?")
+    assert answer.refused
+    assert "relève des règles générales de la procédure pénale (hors Livre IV)" in answer.answer
+
+
+def test_the_special_cour_d_assises_is_inside_livre_iv(assistant: Assistant) -> None:
+    assert not assistant.ask("Terrorisme : comment est composée la cour d'assises spéciale ?").refused
