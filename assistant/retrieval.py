@@ -21,7 +21,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.analysis import concept_polarity
 from assistant.catalog import Catalog
-from assistant.french import abbreviation_senses, content_terms, expand_abbreviations, tokenize
+from assistant.french import ABBREVIATIONS, abbreviation_senses, content_terms, expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
 from assistant.ranking import CIRCULAIRE_ASKED, RANK_DEPTH, UnitText, features, rerank
 from assistant.references import referenced_articles
@@ -273,6 +273,7 @@ class HybridSearch:
         if analysis is not None:
             # Each rule may put a close candidate first; the order matters (the exception follows the act, which may
             # displace the offence list that the exception then hands back: 706-73-1 for the escroquerie en BO).
+            ranked = self._named_thing_first(query, ranked)
             ranked = self._act_first(ranked, analysis)
             ranked = self._definition_first(ranked, analysis)
             ranked = self._stage_first(ranked, analysis)
@@ -424,6 +425,16 @@ class HybridSearch:
         at = next((i for i, h in enumerate(ranked[1:CIRCULAIRE_DEPTH], start=1) if h.unit.kind == "circulaire"), None)
         return _promoted(ranked, at) if at else ranked
 
+    def _named_thing_first(self, query: str, ranked: list[Hit]) -> list[Hit]:
+        """« …l'applicatif SIROCCO, ça veut dire quoi ? »: a name written in capitals that only one or two units of the
+        corpus hold (a platform, a file, a service) points at them; the first candidate that holds it leads."""
+        names = [t for w in _CAPITALS.findall(query) if w.lower() not in ABBREVIATIONS for t in tokenize(w)]
+        rare = [t for t in names if t in self._bm25_passages.idf and self.idf(t) >= NAMED_THING_IDF]
+        if not rare or len(ranked) < 2 or any(t in self._texts.of(ranked[0].unit)[0] for t in rare):
+            return ranked
+        at = next((i for i, h in enumerate(ranked[1:NAMED_THING_DEPTH], start=1) if any(t in self._texts.of(h.unit)[0] for t in rare)), None)
+        return _promoted(ranked, at) if at else ranked
+
     def _act_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Dossier JIRS : un témoin menacé veut vivre sous un autre nom, qui peut l'autoriser ? »: a circulaire section
         first that never speaks of the act asked about (JIRS cooperation) gives way to a close article of the code that
@@ -515,6 +526,9 @@ EXCEPTION_MIN_IDF = 3.0  # an offence's word, not a common one
 _EXCEPTION_RE = re.compile(r"à l'exception (?:de l'article|des articles) [^,.;:]{1,60}")
 STAGE_DEPTH = 3  # the siblings among which the asked stage decides the first
 DEFINITION_DEPTH = 3  # the candidates among which the article a definition question's first one refers to leads
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]{3,}\b")  # « SIROCCO », « GENESIS », « OFAC »
+NAMED_THING_IDF = 6.0  # a term this rare among the passages (one or two units hold it)
+NAMED_THING_DEPTH = 10  # the candidates among which the unit holding a rare name written in capitals leads
 ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section decides the first
 REFERRED_DEPTH = 3  # the candidates among which the article a follow-up points back at (« ce décret ») leads
 ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces

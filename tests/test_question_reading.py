@@ -198,3 +198,24 @@ def test_the_cour_criminelle_departementale_is_outside_livre_iv(assistant: Assis
 
 def test_the_special_cour_d_assises_is_inside_livre_iv(assistant: Assistant) -> None:
     assert not assistant.ask("Terrorisme : comment est composée la cour d'assises spéciale ?").refused
+
+
+# -- a rare name written in capitals ------------------------------------------------------------------------
+
+
+def test_a_rare_name_in_capitals_points_at_the_unit_that_holds_it(assistant: Assistant) -> None:
+    answer = assistant.ask("La circulaire crim org parle de l'applicatif SIROCCO : qu'est-ce que c'est exactement ?")
+    source = _first_source(answer)
+    assert source.doc_id == "circ-2025-03-05-criminalite-organisee" and source.section == "1.1"
+    assert "Recoupement" in answer.answer  # (the footnote the bullet calls)
+
+
+@pytest.mark.parametrize("question", [
+    "La GAV d'un majeur en matière de TERRORISME peut-elle durer six jours ?",  # a common word in capitals
+    "Le JLD peut-il autoriser une perquisition de nuit en enquête préliminaire ?",  # abbreviations
+])
+def test_capitals_of_a_common_word_or_an_abbreviation_move_nothing(question: str, assistant: Assistant) -> None:
+    from assistant.analysis import analyze as analyse
+
+    hits = assistant.search.search(question, k=10, analysis=analyse(question))
+    assert assistant.search._named_thing_first(question, list(hits)) == list(hits)
