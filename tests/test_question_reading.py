@@ -219,3 +219,26 @@ def test_capitals_of_a_common_word_or_an_abbreviation_move_nothing(question: str
 
     hits = assistant.search.search(question, k=10, analysis=analyse(question))
     assert assistant.search._named_thing_first(question, list(hits)) == list(hits)
+
+
+# -- « la cour qui juge » describes a court; the jury of the special cours d'assises --------------------------
+
+
+def test_a_relative_clause_qui_juge_asks_no_competence(assistant: Assistant) -> None:
+    question = "Comment est composée la cour d'assises qui juge un crime militaire ? Il y a un jury ?"
+    assert analyze(question).kind != "competence"
+    answer = assistant.ask(question)
+    assert not answer.refused and not answer.tool_calls
+    assert _first_source(answer).article == "698-6"
+    assert "quatre assesseurs" in answer.answer and "jury" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["Crime militaire commis à Toulon : qui juge ?", "Qui juge un crime commis par un militaire en service ?"])
+def test_who_judges_still_asks_the_competent_court(question: str, assistant: Assistant) -> None:
+    assert analyze(question).kind == "competence"
+    assert assistant.ask(question).tool_calls
+
+
+def test_the_ordinary_jury_is_still_outside_livre_iv(assistant: Assistant) -> None:
+    answer = assistant.ask("Comment sont tirés au sort les jurés d'assises ?")
+    assert answer.refused and "hors Livre IV" in answer.answer
