@@ -23,7 +23,7 @@ from assistant.analysis import concept_polarity
 from assistant.catalog import Catalog
 from assistant.french import ABBREVIATIONS, abbreviation_senses, content_terms, expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
-from assistant.ranking import CIRCULAIRE_ASKED, RANK_DEPTH, UnitText, features, rerank
+from assistant.ranking import AUTHORITY_S, CIRCULAIRE_ASKED, RANK_DEPTH, UnitText, features, rerank
 from assistant.references import referenced_articles
 from assistant.resilience import ChromaUnavailable, call_chroma
 from assistant.subject_index import subject_index
@@ -275,6 +275,7 @@ class HybridSearch:
             # displace the offence list that the exception then hands back: 706-73-1 for the escroquerie en BO).
             ranked = self._named_thing_first(query, ranked)
             ranked = self._act_first(ranked, analysis)
+            ranked = self._authority_first(ranked, analysis)
             ranked = self._definition_first(ranked, analysis)
             ranked = self._stage_first(ranked, analysis)
             ranked = self._excepting_first(query, ranked)
@@ -451,6 +452,17 @@ class HybridSearch:
         at = next((i for i, h in enumerate(ranked[1:ACT_DEPTH], start=1) if h.unit.kind == "code" and speaks(h)), None)
         return _promoted(ranked, at) if at else ranked
 
+    def _authority_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
+        """« Qui autorise une sonorisation ? »: the article that defines the act (706-96) names no one; a close
+        candidate that speaks of the act and names who decides (706-95-12 « …autorisées… par le juge des libertés et
+        de la détention ») answers. (A first hit that names an authority keeps its place.)"""
+        if a.kind != "authority" or not a.acts or len(ranked) < 2 or AUTHORITY_S.search(ranked[0].unit.text):
+            return ranked
+        acts = vocabulary().acts
+        at = next((i for i, h in enumerate(ranked[1:AUTHORITY_DEPTH], start=1)
+                   if AUTHORITY_S.search(h.unit.text) and any(acts[x].search(self._texts.folded(h.unit)) for x in a.acts)), None)
+        return _promoted(ranked, at) if at else ranked
+
     def _own_words_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Et qui délivre l'habilitation ? » after a question on who may be habilitated (D15-1-2): the follow-up's
         question carries the previous one's words, so the article that answered it stays first; a close sibling of
@@ -533,6 +545,7 @@ ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section de
 REFERRED_DEPTH = 3  # the candidates among which the article a follow-up points back at (« ce décret ») leads
 ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces
 CIRCULAIRE_DEPTH = 3  # the candidates among which a circulaire section leads when the question names the circulaire
+AUTHORITY_DEPTH = 3  # the candidates among which one naming who decides displaces a first hit that names no one
 ACT_DEPTH = 4  # the candidates among which an article on the act asked displaces a circulaire or an offence list that is not
 OWN_WORDS_DEPTH = 3  # the candidates among which a follow-up's own words can decide the first…
 OWN_WORDS_FACTOR = 2.0  # … when a sibling holds them (idf-weighted) this much better than the first…

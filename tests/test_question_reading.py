@@ -242,3 +242,21 @@ def test_who_judges_still_asks_the_competent_court(question: str, assistant: Ass
 def test_the_ordinary_jury_is_still_outside_livre_iv(assistant: Assistant) -> None:
     answer = assistant.ask("Comment sont tirés au sort les jurés d'assises ?")
     assert answer.refused and "hors Livre IV" in answer.answer
+
+
+# -- « qui » wants the article that names who decides -------------------------------------------------------
+
+
+def test_who_authorises_is_answered_by_the_article_that_names_the_authority(assistant: Assistant) -> None:
+    question = "Qui autorise les techniques spéciales d'enquête (sono, captation de données) en enquête et en information ?"
+    assert set(analyze(question).stages) == {"enquete", "information"}
+    answer = assistant.ask(question)
+    assert _first_source(answer).article == "706-95-12"
+    assert "juge des libertés et de la détention à la requête du procureur" in answer.answer
+
+
+def test_a_first_article_that_names_the_authority_keeps_its_place(assistant: Assistant) -> None:
+    question = "Qui autorise la prolongation de la garde à vue au-delà de 48 heures en matière de criminalité organisée ?"
+    hits = assistant.search.search(question, k=10, analysis=analyze(question))
+    assert assistant.search._authority_first(list(hits), analyze(question)) == list(hits)
+    assert _first_source(assistant.ask(question)).article == "706-88"
