@@ -260,3 +260,18 @@ def test_a_first_article_that_names_the_authority_keeps_its_place(assistant: Ass
     hits = assistant.search.search(question, k=10, analysis=analyze(question))
     assert assistant.search._authority_first(list(hits), analyze(question)) == list(hits)
     assert _first_source(assistant.ask(question)).article == "706-88"
+
+
+# -- within the answering article, the sentence that names the regime asked --------------------------------
+
+
+def test_the_sentence_naming_the_regime_asked_answers_within_its_article(assistant: Assistant) -> None:
+    answer = assistant.ask("Plainte en ligne pour une agression sexuelle : les enquêteurs peuvent-ils se passer d'entendre la victime ?")
+    first_line = answer.answer.split("\n")[0]
+    assert _first_source(answer).article == "D8-2-2"
+    assert "doivent procéder à cette audition" in first_line
+
+
+def test_without_a_regime_the_same_article_keeps_its_general_answer(assistant: Assistant) -> None:
+    answer = assistant.ask("Plainte en ligne : les enquêteurs peuvent-ils se passer d'entendre la victime ?")
+    assert "agressions sexuelles" not in answer.answer.split("\n")[0]
