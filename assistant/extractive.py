@@ -56,7 +56,9 @@ NUMBERED_ITEM_RE = re.compile(r"^\d+° ")  # an item of a code's enumeration («
 ITEMS_BUDGET = 600  # characters of enumeration items quoted after their chapeau
 NOTE_FACTOR = 0.9  # a circulaire's footnote can answer (a platform's name, a service) but the body comes first
 OWN_REGIME_BONUS = 1.3
-REGIME_SENTENCE_BONUS = 1.3  # the article's own text names the regime (706-88-1 « terroriste »), not only a list it cites
+REGIME_SENTENCE_BONUS = 1.3
+# The two files' names name a regime (« …des auteurs d'infractions terroristes ») without speaking of it.
+_FILE_NAME = re.compile(r"\bfichier judiciaire national automatise des auteurs d infractions (?:terroristes|sexuelles ou violentes)\b")  # the article's own text names the regime (706-88-1 « terroriste »), not only a list it cites
 PRIOR_EXPONENT = 1.0
 CROSS_UNIT_MARGIN = 2.0  # another unit's sentence leads only when it answers twice as well: the learned ranker chose the
 # first unit (development sets: 1.3 → 2.0 same lead, facts main +0.009; 1.0 lets sibling sentences win)
@@ -143,7 +145,7 @@ class ExtractiveGenerator:
                 item_text = self.catalog.items_referred(sentence, hit.unit) if hit.unit.kind == "code" else ""
                 referred = set(tokenize(item_text)) if item_text else None
                 s = sentence_score(sentence, q_terms, a, idf, referred=referred) * prior * (OWN_REGIME_BONUS if own_regime else 1.0)
-                if rank == 0 and a.regimes and any(vocabulary().regimes[r].search(fold(sentence)) for r in a.regimes):
+                if rank == 0 and a.regimes and any(vocabulary().regimes[r].search(_FILE_NAME.sub(" ", fold(sentence))) for r in a.regimes):
                     # within the first candidate, the sentence that itself names the regime asked (« …d'agressions
                     # sexuelles », D8-2-2) answers before its siblings (another unit's never leads by it)
                     s *= REGIME_SENTENCE_BONUS
