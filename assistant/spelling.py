@@ -53,6 +53,7 @@ class Speller:
             folded = fold_accents(word)
             self.frequency[folded] += n
             self.written.setdefault(folded, word)  # (most_common: the most frequent written form comes first)
+        french_words()  # loaded with the assistant, not on the first question that holds an unknown word
         voc = vocabulary()
         for key in (*voc.abbreviations, *voc.thesaurus):  # the magistrates' words the vocabulary knows (« perquisitionner »)
             for word in _WORD_RE.findall(key.lower()):
