@@ -72,7 +72,7 @@ _OFFENCE_WORDS = re.compile(
 _PERSON_WORDS = re.compile(r"\b(?:apj|opj|agents?|officiers?|fonctionnaires?|personnes?|magistrats?|enqueteurs?)\b")
 # … nor when the rule only frames the act (« en dehors des heures prévues à l'article 59 », « dans les conditions
 # prévues à l'article 706-95-12 »).
-_FRAME_OF_RULE = re.compile(r"\b(?:en dehors|hors|au dela|dans les (?:conditions|formes|cas|limites)|selon les (?:modalites|formes)|sous reserve|conformement)\b")
+_FRAME_OF_RULE = re.compile(r"\b(?:en dehors|hors|au dela|dans le cadre|dans les (?:conditions|formes|cas|limites)|selon les (?:modalites|formes)|sous reserve|conformement)\b")
 # The question asks what another code says: « selon le code des procédures civiles d'exécution », « le code de la route
 # permet-il… », « l'amende prévue par le code des douanes » (but « le délit prévu par le code de l'environnement » is context).
 _CODE_ASKED = re.compile(

@@ -275,3 +275,8 @@ def test_the_sentence_naming_the_regime_asked_answers_within_its_article(assista
 def test_without_a_regime_the_same_article_keeps_its_general_answer(assistant: Assistant) -> None:
     answer = assistant.ask("Plainte en ligne : les enquêteurs peuvent-ils se passer d'entendre la victime ?")
     assert "agressions sexuelles" not in answer.answer.split("\n")[0]
+
+
+def test_an_article_named_as_the_frame_is_not_the_rule_asked() -> None:
+    mention = analyze("Dans le cadre de l'article 706-95-20, en prélim, le JLD autorise l'IMSI-catcher. Durée max de l'autorisation ?").articles[0]
+    assert mention.role == "qualifier" and not mention.asked
