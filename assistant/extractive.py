@@ -55,10 +55,10 @@ ITEM_RE = re.compile(r"^(?:\d+°|[a-z]\)|[-–•]) |^[-–•](?=[^\W\d_])")  #
 NUMBERED_ITEM_RE = re.compile(r"^\d+° ")  # an item of a code's enumeration (« 10° Crimes en matière de fausse monnaie… »)
 ITEMS_BUDGET = 600  # characters of enumeration items quoted after their chapeau
 NOTE_FACTOR = 0.9  # a circulaire's footnote can answer (a platform's name, a service) but the body comes first
-OWN_REGIME_BONUS = 1.3
-REGIME_SENTENCE_BONUS = 1.3
+OWN_REGIME_BONUS = 1.3  # the article's own text names the regime (706-88-1 « terroriste »), not only a list it cites
+REGIME_SENTENCE_BONUS = 1.3  # … and, within the first candidate, the sentence itself names it (D8-2-2 al. 5)
 # The two files' names name a regime (« …des auteurs d'infractions terroristes ») without speaking of it.
-_FILE_NAME = re.compile(r"\bfichier judiciaire national automatise des auteurs d infractions (?:terroristes|sexuelles ou violentes)\b")  # the article's own text names the regime (706-88-1 « terroriste »), not only a list it cites
+_FILE_NAME = re.compile(r"\bfichier judiciaire national automatise des auteurs d infractions (?:terroristes|sexuelles ou violentes)\b")
 PRIOR_EXPONENT = 1.0
 CROSS_UNIT_MARGIN = 2.0  # another unit's sentence leads only when it answers twice as well: the learned ranker chose the
 # first unit (development sets: 1.3 → 2.0 same lead, facts main +0.009; 1.0 lets sibling sentences win)

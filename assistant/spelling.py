@@ -58,7 +58,7 @@ class Speller:
         for key in (*voc.abbreviations, *voc.thesaurus):  # the magistrates' words the vocabulary knows (« perquisitionner »)
             for word in _WORD_RE.findall(key.lower()):
                 self.written.setdefault(fold_accents(word), word)
-                self.frequency[fold_accents(word)] += 0
+                self.frequency[fold_accents(word)] += 0  # known, but after any corpus word
 
     def correct(self, question: str) -> str:
         """The question with each unknown long word replaced by the corpus word one edit away."""
@@ -71,5 +71,5 @@ class Speller:
         candidates = [w for w in _edits(folded) if w in self.frequency]
         if not candidates:
             return word
-        best = max(candidates, key=lambda w: (self.frequency[w], w))  # (a vocabulary word counts 0: the corpus's first)
-        return self.written[best]
+        best = self.written[max(candidates, key=lambda w: (self.frequency[w], w))]  # (a vocabulary word counts 0)
+        return best[:1].upper() + best[1:] if word[:1].isupper() else best  # (« Perquisitioner » opens a sentence)
