@@ -36,6 +36,7 @@ _TEXT_NAME = re.compile(
 _CPP_NAMES = ("code de procédure pénale", "cpp")
 # A code's usual abbreviation after the number (« art. 222-23 CP », « art. 472 C. civ. »); « CPP » is not « CP ».
 _CODE_ABBREVIATION = re.compile(r"\s*,?\s*(?:du\s+)?(CP|C\.\s?pén|C\.\s?civ|C\.\s?com)(?![\w])", re.I)
+_BARE_GAP = re.compile(r"[ ,]*")  # between a number and a code named without « du »
 _CODE_ABBREVIATIONS = {"cp": "code pénal", "c.pén": "code pénal", "c.civ": "code civil", "c.com": "code de commerce"}
 KNOWN_CODES = (
     "code pénal", "code civil", "code minier", "code monétaire et financier", "code de la santé publique",
@@ -125,7 +126,7 @@ def find_references(text: str) -> list[Reference]:
         abbreviated = _CODE_ABBREVIATION.match(text, after)
         if named is None and abbreviated:
             code = _CODE_ABBREVIATIONS[abbreviated.group(1).replace(" ", "").lower()]  # « art. 222-23 CP »
-        elif named is None and (bare := _known_code_at(text, after + len(text[after:]) - len(text[after:].lstrip(" ,")))) is not None:
+        elif named is None and (gap := _BARE_GAP.match(text, after)) and (bare := _known_code_at(text, gap.end())) is not None:
             code = bare  # « art. 414 code des douanes », « (222-23 code pénal) »: a known code named without « du »
         if code is None and named is None:
             # « l'application du même article 122-1 » after « l'article 122-1 du code pénal »: the same article.
