@@ -118,6 +118,7 @@ class QuestionAnalysis:
     code_asked: str | None = None  # another code whose content is asked (« selon le code des douanes »), as named
     anchor: str | None = None  # a follow-up naming nothing new: the CPP article the previous answer rested on
     refers_back: bool = False  # … and it points at a thing that answer named (« ce décret »): that article leads
+    closed: bool = False  # a yes/no question (« doit-il prévenir le parquet ? »): the rule's limits are part of the answer
 
     @property
     def subjects(self) -> list[str]:
@@ -254,6 +255,12 @@ def _acts_set_aside(plain: str) -> set[str]:
     return out
 
 
+# A yes/no question: an inverted verb (« doit-il », « peut-on », « est-elle ») or « obligatoire ». (« Comment doit-il… ? »
+# matches too: the answer only uses it for the kinds that ask whether, not who, when or how long.)
+_CLOSED = re.compile(
+    r"\b(?:doit|doivent|faut|peut|peuvent|est|sont|a|ont|existe|suffit|reste)(?: t)? (?:il|elle|on|ils|elles)\b|\bobligatoire\b"
+)
+
 # What a question can ask beside its kind (« dans quel délai, et devant qui ? »); « peut-il… » is not a second question.
 _SECOND_KINDS = ("duration", "authority", "conditions")
 
@@ -302,6 +309,7 @@ def analyze(question: str) -> QuestionAnalysis:
         stages=_stages(folded),
         authorities=tuple(name for name, pattern in voc.authorities.items() if pattern.search(folded)),
         code_asked=_code_asked(folded),
+        closed=bool(_CLOSED.search(asking)),
     )
 
 

@@ -20,6 +20,7 @@ from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.errors import AssistantError
 from assistant.followup import asks_its_own_question, contextualize, last_turn, names_nothing_new, refers_back
+from assistant.french import expand_abbreviations
 from assistant.generators import Generator
 from assistant.grounding import Prepared, ground, missing_articles, unit_of_basis
 from assistant.models import Unit
@@ -27,9 +28,10 @@ from assistant.references import referenced_articles
 from assistant.retrieval import Hit, HybridSearch
 from assistant.spelling import Speller
 from assistant.store import IndexState
+from assistant.text import fold
 from assistant.tools import POLE_INSTRUCTION, run_tool
 from assistant.tools.poles import unknown_courts
-from assistant.tools.router import route, route_follow_up, rule_for
+from assistant.tools.router import known_case, route, route_follow_up, rule_for
 from assistant.vocabulary import vocabulary
 
 MAX_QUESTION_CHARS = 4000
@@ -148,7 +150,10 @@ class Assistant:
         p.rule = rule
         top = hits[0].score if hits else 1.0
         first: list[Hit] = []
-        units = [u for u in (unit_of_basis(self.catalog, b.to_dict()) for b in rule.basis) if u is not None]
+        # (« elle refuse devant le PG »: the milestones for a consenting person come last)
+        own = fold(expand_abbreviations(p.question)) if p.standalone != p.question else ""
+        case = known_case(rule, fold(expand_abbreviations(p.standalone)), own)
+        units = [u for u in (unit_of_basis(self.catalog, b.to_dict()) for b in rule.basis_for(case)) if u is not None]
         # The basis that governs the question's own case first: « crime contre l'humanité (art. 628) » → 628-8's
         # seventy-two hours before 706-88's general forty-eight.
         units.sort(key=lambda u: not self._governs_case(u, p.analysis))

@@ -25,6 +25,7 @@ from assistant.catalog import Catalog
 from assistant.french import concept_groups, expand_abbreviations, tokenize
 from assistant.grounding import (
     Prepared,
+    alinea_of,
     basis_of,
     refuse,
     renvois,
@@ -84,6 +85,13 @@ PARALLEL_OVERLAP = 0.5  # token overlap (Jaccard) of two sentences of one articl
 WHOLE_SENTENCE_CHARS = 850  # a tool's basis fragment is quoted as its whole sentence up to this length
 SHORT_UNIT_CHARS = 450  # an answering article this short is quoted whole: a partial quote would hide conditions
 PAGE_BREAK_MARK = " […] "
+# A sentence that limits or hardens a rule: for a yes/no question the answer is « oui, mais… » (« Ces examens médicaux
+# sont de droit », « …ne peuvent constituer une incitation… », « l'information du magistrat n'est pas nécessaire lorsque… »)
+LIMIT_S = re.compile(
+    r"\b(?:est|sont) de droit\b|\bà peine de nullité\b|\bn'(?:est|sont) pas (?:nécessaire|applicable|requis|obligatoire)|"
+    r"\bexclusivement\b|\btoutefois\b|\bpar dérogation\b|\bne (?:peut|peuvent) constituer\b|\ben aucun cas\b",
+    re.I,
+)
 NOTICE = "_Extraits cités mot pour mot ; vérifiez le texte intégral avant toute décision._"
 
 
@@ -184,6 +192,7 @@ class ExtractiveGenerator:
                 if best is not None and best.quote not in items:  # the chapeau, its items, then that item
                     chosen = [chosen[0], best]
             # then what the list leaves out of the question (« …s'il accepte… dans un délai maximal de trente jours »)
+            chosen += self._limit(a, chosen, scored)
             listed = " ".join(ps.quote for ps in chosen)
             rest = [ps for ps in scored if ps.unit is unit and ps.quote not in listed and not ITEM_RE.match(ps.quote)
                     and ps.score >= SAME_UNIT_RATIO * lead.score]
@@ -197,7 +206,8 @@ class ExtractiveGenerator:
                               and not parallel(lead.quote, ps.quote)), None)
             if following is not None:
                 chosen.append(following)
-            rest = [ps for ps in scored if ps.unit is unit and ps is not lead and ps is not following and ps.score >= SAME_UNIT_RATIO * lead.score
+            chosen += self._limit(a, chosen, scored)
+            rest = [ps for ps in scored if ps.unit is unit and all(ps is not c for c in chosen) and ps.score >= SAME_UNIT_RATIO * lead.score
                     and not parallel(lead.quote, ps.quote)]
             chosen += self._covering(lead, rest, q_terms)[: SAME_UNIT_PASSAGES - len(chosen) + 1]
         chosen += self._other_units(a, lead, chosen, scored)
@@ -261,6 +271,19 @@ class ExtractiveGenerator:
                 continue  # nor one that does not state what is asked (a duration, an authority…)
             out.append(ps)
         return out
+
+    @staticmethod
+    def _limit(a: QuestionAnalysis, chosen: list[Passage], scored: list[Passage]) -> list[Passage]:
+        """For a yes/no question, the sentence of the answering unit that limits or hardens the rule, if not quoted yet:
+        first one of the Réponse's own alinéa (« Ces examens médicaux sont de droit » closes its rule), else the nearest
+        (a « Par dérogation » three alinéas on limits another rule), the best scored between equals."""
+        if not a.closed or a.kind not in ("possibility", "rule"):
+            return []
+        quoted = " ".join(ps.quote for ps in chosen)
+        limits = [ps for ps in scored if ps.unit is chosen[0].unit and ps.quote not in quoted and LIMIT_S.search(ps.quote)]
+        lead = chosen[0]
+        own = alinea_of(lead.unit, lead.quote)
+        return [min(limits, key=lambda ps: (own is None or alinea_of(ps.unit, ps.quote) != own, abs(ps.order - lead.order), -ps.score))] if limits else []
 
     def _covering(self, lead: Passage, others: list[Passage], q_terms: list[str]) -> list[Passage]:
         """Up to ``SAME_UNIT_PASSAGES`` more sentences of the answering unit, each chosen first for the question's

@@ -280,3 +280,72 @@ def test_without_a_regime_the_same_article_keeps_its_general_answer(assistant: A
 def test_an_article_named_as_the_frame_is_not_the_rule_asked() -> None:
     mention = analyze("Dans le cadre de l'article 706-95-20, en prélim, le JLD autorise l'IMSI-catcher. Durée max de l'autorisation ?").articles[0]
     assert mention.role == "qualifier" and not mention.asked
+
+
+# -- a yes/no question is answered « oui, mais… »: the sentence that limits or hardens the rule -------------------
+
+
+@pytest.mark.parametrize(("question", "closed"), [
+    ("L'examen par un médecin est-il obligatoire en GAV ?", True),
+    ("Les enquêteurs peuvent-ils acheter des stupéfiants ?", True),
+    ("Un OPJ doit-il prévenir le parquet avant de se transporter ?", True),
+    # open questions: who, how long, which conditions
+    ("Qui désigne le médecin lors de la première prolongation d'une GAV crim org ?", False),
+    ("Combien de temps peut durer une infiltration ?", False),
+    ("Quelles sont les conditions de l'achat de stupéfiants par un OPJ", False),
+])
+def test_a_yes_no_question_is_told_from_an_open_one(question: str, closed: bool) -> None:
+    assert analyze(question).closed is closed
+
+
+def test_a_yes_no_question_gets_the_sentence_that_hardens_the_rule(assistant: Assistant) -> None:
+    answer = assistant.ask("En GAV crim org, à la première prolongation supplémentaire, l'examen par un médecin est-il obligatoire ?")
+    assert _first_source(answer).article == "706-88"
+    assert "« Ces examens médicaux sont de droit. »" in answer.answer
+
+
+def test_a_may_one_question_gets_the_limit_of_what_is_allowed(assistant: Assistant) -> None:
+    answer = assistant.ask("Les enquêteurs peuvent-ils acheter des stupéfiants pour identifier un trafiquant ?")
+    assert _first_source(answer).article == "706-32"
+    assert "ne peuvent constituer une incitation à commettre une infraction" in answer.answer
+
+
+def test_an_open_question_on_the_same_rule_gets_no_limit_sentence(assistant: Assistant) -> None:
+    answer = assistant.ask("Qui désigne le médecin lors de la première prolongation d'une GAV crim org ?")
+    assert "désigné par le procureur de la République" in answer.answer.split("\n")[0]
+    assert "sont de droit" not in answer.answer
+
+
+# -- a délai rule with and without consent: the question's case decides which article answers ----------------------
+
+
+@pytest.mark.parametrize(("question", "own", "case"), [
+    ("Extradition : la personne refuse son extradition devant le PG, délai de comparution ?", "", {"consent": False}),
+    ("Extradition : la personne déclare au PG ne pas consentir, délai de comparution ?", "", {"consent": False}),
+    ("Extradition : la personne consent devant le PG, délai de comparution ?", "", {"consent": True}),
+    # a follow-up's own words first: « et s'il consent ? » after a refusal
+    ("Extradition : la personne refuse devant le PG, délai de comparution — s'il consent ?", "et s'il consent ?", {"consent": True}),
+    # nothing said about consent: nothing settled
+    ("Extradition : délai de comparution devant la chambre de l'instruction ?", "", {}),
+])
+def test_the_question_settles_the_consent_option_of_a_rule(question: str, own: str, case: dict[str, object]) -> None:
+    from assistant.text import fold
+    from assistant.tools.router import known_case, rule_for
+
+    rule = rule_for("Extradition : la personne déclare au PG, délai de comparution devant la chambre de l'instruction ?")
+    assert rule is not None and rule.id == "extradition-comparution-chambre-instruction"
+    assert known_case(rule, fold(expand_abbreviations(question)), fold(own)) == case
+
+
+def test_a_refusal_before_the_pg_is_answered_by_the_ten_working_days(assistant: Assistant) -> None:
+    answer = assistant.ask("Extradition vers un Etat hors UE : la personne refuse devant le PG. Sous quel délai comparaît-elle "
+                           "devant la chambre de l'instruction ?")
+    assert _first_source(answer).article == "696-15"
+    assert "dix jours ouvrables" in answer.answer.split("\n")[0]
+
+
+def test_a_consent_before_the_pg_is_answered_by_the_five_working_days(assistant: Assistant) -> None:
+    answer = assistant.ask("Extradition vers un Etat hors UE : la personne consent devant le PG. Sous quel délai comparaît-elle "
+                           "devant la chambre de l'instruction ?")
+    assert _first_source(answer).article != "696-15"
+    assert "cinq jours ouvrables" in answer.answer.split("\n")[0]

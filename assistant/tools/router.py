@@ -52,7 +52,7 @@ _STAGES = (
 )
 # « quelle juridiction peut être saisie ? »: a court seized of a case, not the seizure of assets (matter « saisie »)
 _SEIZED_COURT = re.compile(r"\b(?:etre|est|sont|soit|sera|seront|etait|a ete|ont ete) saisie?s?\b|\bse saisir\b")
-_NO_CONSENT = re.compile(r"ne consent (?:pas|plus)|n a pas consenti|sans (?:son )?consentement|refus\w*|s oppos\w*|pas de consentement")
+_NO_CONSENT = re.compile(r"ne consent (?:pas|plus)|ne pas consent|n a pas consenti|sans (?:son )?consentement|refus\w*|s oppos\w*|pas de consentement")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # Facts of the question that select an option of the rule (first match wins for each option).
 _OPTION_HINTS: tuple[tuple[str, object, re.Pattern[str]], ...] = (
@@ -194,12 +194,20 @@ def _route_delai(question: str, folded: str, analysis: QuestionAnalysis) -> Tool
         if option is not None and name not in args and pattern.search(folded):
             if option.type == "bool" or hint in {c for c, _ in option.choices}:
                 args[name] = hint
-    if rule.option("consent") is not None:
-        if _NO_CONSENT.search(folded):
-            args["consent"] = False
-        elif _contains(folded, "consent"):
-            args["consent"] = True
+    args.update(known_case(rule, folded))
     return ToolCall(DELAI, args)
+
+
+def known_case(rule: DelaiRule, folded: str, own: str = "") -> dict[str, object]:
+    """The options of ``rule`` that the (folded) question settles: « refuse son extradition devant le PG » is consent
+    false. A follow-up's own words (``own``, folded) first: « Et s'il consent ? » after a refusal is consent true."""
+    if rule.option("consent") is not None:
+        for text in (own, folded):
+            if _NO_CONSENT.search(text):
+                return {"consent": False}
+            if _contains(text, "consent"):
+                return {"consent": True}
+    return {}
 
 
 def _route_competence(folded: str, analysis: QuestionAnalysis) -> ToolCall | None:

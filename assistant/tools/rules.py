@@ -8,6 +8,7 @@ for every rule), so a rule whose article changes wording fails loudly instead of
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -126,8 +127,17 @@ class DelaiRule:
     @property
     def basis(self) -> tuple[Basis, ...]:
         """The texts the rule rests on, the main milestone's first (706-88-1 for the terrorism maximum, not 706-88)."""
+        return self.basis_for({})
+
+    def basis_for(self, case: Mapping[str, object]) -> tuple[Basis, ...]:
+        """``basis``, the milestones that the known facts of the case exclude last (« elle ne consent pas »: 696-15's
+        avis before 696-14's donné acte)."""
+
+        def excluded(m: Milestone) -> bool:
+            return any(name in case and case[name] != value for name, value in m.when)
+
         seen: dict[tuple[str, str | None, str | None, str], Basis] = {}
-        for m in sorted(self.milestones, key=lambda m: not m.main):
+        for m in sorted(self.milestones, key=lambda m: (excluded(m), not m.main)):
             for b in m.basis:
                 seen.setdefault((b.doc_id, b.article, b.section, b.quote), b)
         return tuple(seen.values())
