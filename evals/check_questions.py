@@ -1,9 +1,10 @@
 """Validate the hand-made evaluation set ``evals/questions.jsonl`` against the corpus.
 
-Plain Python (stdlib only). Run from anywhere::
+Standard library and the leaf module ``assistant.text`` only (no index, no model). Run with the project's Python::
 
-    python evals/check_questions.py            # summary + errors, exit code 1 on error
-    python evals/check_questions.py --show     # also print, per question, the opening words of
+    .venv/bin/python evals/check_questions.py            # summary + errors, exit code 1 on error
+    .venv/bin/python evals/check_questions.py --file evals/dev20.jsonl
+    .venv/bin/python evals/check_questions.py --show     # also print, per question, the opening words of
                                                # every expected article (for a manual review)
 
 What it checks

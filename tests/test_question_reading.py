@@ -349,3 +349,27 @@ def test_a_consent_before_the_pg_is_answered_by_the_five_working_days(assistant:
                            "devant la chambre de l'instruction ?")
     assert _first_source(answer).article != "696-15"
     assert "cinq jours ouvrables" in answer.answer.split("\n")[0]
+
+
+# -- « à défaut de », « en l'absence de », « n'a rien » are negations ---------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "concept", "affirmed"), [
+    ("Délit d'un militaire en service, l'autorité militaire n'a rien dénoncé : que doit faire le procureur ?", "denonciation", False),
+    ("Aucune dénonciation du ministre de la défense : le parquet peut-il poursuivre ?", "denonciation", False),
+    ("À défaut de consentement de la personne, le prélèvement est-il possible ?", "consentement", False),
+    ("En l'absence de consentement, le prélèvement est-il possible ?", "consentement", False),
+    # affirmed: the same words without a negation
+    ("L'autorité militaire a dénoncé les faits : qui met l'action publique en mouvement ?", "denonciation", True),
+    ("La personne donne son consentement au prélèvement : quelle forme ?", "consentement", True),
+])
+def test_negation_cues_set_the_polarity_of_a_concept(question: str, concept: str, affirmed: bool) -> None:
+    assert analyze(question).polarity.get(concept) is affirmed
+
+
+def test_without_the_military_denunciation_the_minister_s_avis_answers(assistant: Assistant) -> None:
+    answer = assistant.ask("Infraction militaire en temps de paix, aucune dénonciation du ministre de la défense : "
+                           "le procureur peut-il engager les poursuites ?")
+    assert _first_source(answer).article == "698-1"
+    assert answer.answer.split("\n")[0].startswith("**Réponse** : « A défaut de cette dénonciation")
+    assert "dans le délai d'un mois" in answer.answer
