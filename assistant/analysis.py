@@ -147,23 +147,59 @@ class QuestionAnalysis:
 
 
 _CLAUSE_MARK = " zzclause "
+# A parenthesis (an abbreviation's long form: « crim org (criminalité organisée délinquance organisée bande
+# organisée) ») belongs to the word before it: a negation's window does not count its words.
+_ASIDE_OPEN, _ASIDE_CLOSE = " zzaside ", " zzasideend "
 
 
 def _fold_clauses(text: str) -> str:
-    """The text folded clause by clause, a mark between clauses (folding alone drops the commas)."""
+    """The text folded clause by clause, a mark between clauses (folding alone drops the commas) and around asides."""
+    text = text.replace("(", _ASIDE_OPEN).replace(")", _ASIDE_CLOSE)
     return _CLAUSE_MARK.join(f for f in (fold(part) for part in re.split(r"[,;:?!]", text)) if f)
 
 
+def _marked_and_negated(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The folded clauses of ``text`` without the aside marks, and the spans its negations cover (measured with the
+    marks, so that a long form does not use up a negation's window)."""
+    with_asides = _fold_clauses(text)
+    spans = _negated_spans(with_asides)
+    marks = (_ASIDE_OPEN.strip(), _ASIDE_CLOSE.strip())
+    words = [w for w in re.finditer(r"\S+", with_asides) if w.group(0) not in marks]
+    starts, ends, position = [], [], 0
+    for w in words:
+        starts.append(position)
+        position += len(w.group(0))
+        ends.append(position)
+        position += 1
+    kept = [(w.start(), w.end()) for w in words]
+    mapped = []
+    for start, end in spans:
+        inside = [i for i, (a, b) in enumerate(kept) if start <= a and b <= end]
+        if inside:
+            mapped.append((starts[inside[0]], ends[inside[-1]]))
+    return " ".join(w.group(0) for w in words), mapped
+
+
 def _negated_spans(folded: str) -> list[tuple[int, int]]:
-    """Character spans of the few words that follow each negation cue."""
+    """Character spans of the few words that follow each negation cue, within its clause (« sans jurés, en matière
+    militaire »), with the asides between them (« pas de crim org (… bande organisée) »)."""
     voc = vocabulary()
+    clause, opening, closing = _CLAUSE_MARK.strip(), _ASIDE_OPEN.strip(), _ASIDE_CLOSE.strip()
     spans = []
     for m in voc.negation_cue.finditer(folded):
-        words = list(re.finditer(r"\S+", folded[m.end():]))[: voc.negation_window]
-        cut = next((i for i, w in enumerate(words) if w.group(0) == _CLAUSE_MARK.strip()), None)
-        words = words[:cut] if cut is not None else words  # a negation ends with its clause (« sans jurés, en matière militaire »)
-        end = m.end() + (words[-1].end() if words else 0)
-        spans.append((m.start(), end))
+        last, counted, depth = None, 0, 0
+        for w in re.finditer(r"\S+", folded[m.end():]):
+            word = w.group(0)
+            if word == clause or (counted == voc.negation_window and not depth):
+                break
+            if word in (opening, closing):
+                depth = depth + 1 if word == opening else max(0, depth - 1)
+                last = w if last is not None else None  # an aside before any word is not the negated word's
+            elif depth:
+                last = w if last is not None else None
+            else:
+                counted, last = counted + 1, w
+        spans.append((m.start(), m.end() + (last.end() if last is not None else 0)))
     return spans
 
 
@@ -269,8 +305,7 @@ def analyze(question: str) -> QuestionAnalysis:
     """The analysis of one (self-contained) question. Pure and fast: no index, no model."""
     voc = vocabulary()
     folded = fold(expand_abbreviations(question))
-    marked = _fold_clauses(expand_abbreviations(question))  # what a negation covers stops at its clause
-    negated_spans = _negated_spans(marked)
+    marked, negated_spans = _marked_and_negated(expand_abbreviations(question))  # a negation stops at its clause
     set_aside = _acts_set_aside(fold(question))
     acts = tuple(a for a, p in voc.acts.items() if a not in set_aside and p.search(marked))
     # « Pour les infractions visées à l'article 706-47, l'audition doit-elle être filmée ? » asks about the act, not the list.

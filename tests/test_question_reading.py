@@ -373,3 +373,29 @@ def test_without_the_military_denunciation_the_minister_s_avis_answers(assistant
     assert _first_source(answer).article == "698-1"
     assert answer.answer.split("\n")[0].startswith("**Réponse** : « A défaut de cette dénonciation")
     assert "dans le délai d'un mois" in answer.answer
+
+
+# -- an abbreviation's long form does not use up a negation's window -----------------------------------------------
+
+
+@pytest.mark.parametrize("question", [
+    "Vol avec violence, pas de BO, pas de crim org. GAV de 24h : le PR peut la prolonger combien de fois ?",
+    "Escroquerie simple, pas de crim org : la GAV peut-elle durer 96 heures ?",
+])
+def test_a_negated_abbreviation_negates_its_whole_long_form(question: str) -> None:
+    a = analyze(question)
+    assert "criminalite-organisee" in a.negated and "criminalite-organisee" not in a.regimes
+
+
+@pytest.mark.parametrize(("question", "regime"), [
+    # the negation covers its own few words, not the long forms of the words after its window
+    ("Peut-on demander aux douanes de ne pas contrôler un go-fast qu'on file ?", "stupefiants"),
+    ("Trafic de stups en BO : pas de GAV prolongée au-delà de 48h ?", "criminalite-organisee"),
+])
+def test_a_negation_stops_after_its_window(question: str, regime: str) -> None:
+    assert regime in analyze(question).regimes
+
+
+def test_a_question_that_sets_organised_crime_aside_is_refused(assistant: Assistant) -> None:
+    answer = assistant.ask("Escroquerie simple, pas de crim org : la GAV peut-elle durer 96 heures ?")
+    assert answer.refused
