@@ -92,6 +92,13 @@ LIMIT_S = re.compile(
     r"\bexclusivement\b|\btoutefois\b|\bpar dérogation\b|\bne (?:peut|peuvent) constituer\b|\ben aucun cas\b",
     re.I,
 )
+# What happens when a délai is not kept (« Le dépassement du délai… entraîne la mise en liberté d'office »): part of the
+# answer to a « dans quel délai ? » question.
+SEQUEL_S = re.compile(
+    r"\b(?:dépassement|inobservation|non-respect|expiration) (?:du|de ce|de ces|des) délais?\b|\bmise en liberté d'office\b|"
+    r"\b(?:faute|à défaut) (?:de|d')[^.;]{0,80}\bdans (?:ce|le|les|ces) délais?\b",
+    re.I,
+)
 NOTICE = "_Extraits cités mot pour mot ; vérifiez le texte intégral avant toute décision._"
 
 
@@ -274,13 +281,18 @@ class ExtractiveGenerator:
 
     @staticmethod
     def _limit(a: QuestionAnalysis, chosen: list[Passage], scored: list[Passage]) -> list[Passage]:
-        """For a yes/no question, the sentence of the answering unit that limits or hardens the rule, if not quoted yet:
+        """For a yes/no question, the sentence of the answering unit that limits or hardens the rule (for a délai, what
+        follows when it is not kept), if not quoted yet:
         first one of the Réponse's own alinéa (« Ces examens médicaux sont de droit » closes its rule), else the nearest
         (a « Par dérogation » three alinéas on limits another rule), the best scored between equals."""
-        if not a.closed or a.kind not in ("possibility", "rule"):
+        if a.kind == "duration":
+            pattern = SEQUEL_S
+        elif a.closed and a.kind in ("possibility", "rule"):
+            pattern = LIMIT_S
+        else:
             return []
         quoted = " ".join(ps.quote for ps in chosen)
-        limits = [ps for ps in scored if ps.unit is chosen[0].unit and ps.quote not in quoted and LIMIT_S.search(ps.quote)]
+        limits = [ps for ps in scored if ps.unit is chosen[0].unit and ps.quote not in quoted and pattern.search(ps.quote)]
         lead = chosen[0]
         own = alinea_of(lead.unit, lead.quote)
         return [min(limits, key=lambda ps: (own is None or alinea_of(ps.unit, ps.quote) != own, abs(ps.order - lead.order), -ps.score))] if limits else []
@@ -481,7 +493,9 @@ class ExtractiveGenerator:
                 lines += ["", f"> {note}", f"> — {unit_citation(unit, self.catalog, '').label()}, note de bas de page"]
                 citations.append(unit_citation(unit, self.catalog, note.split(" ", 1)[-1]))  # the note's text, without its call mark
         tool_calls: list[ToolUse] = []
-        if p.rule is not None:
+        # The délai rule the question matched, when the Réponse rests on it (another article answering — 695-36's ten
+        # days after a MAE arrest — makes the rule of the arrest itself a question nobody asked).
+        if p.rule is not None and any((b.doc_id, b.article, b.section) == (first.doc_id, first.article, first.section) for b in p.rule.basis):
             tool_calls.append(ToolUse("delai", {"rule": p.rule.id}, p.rule.to_catalogue()))
             lines += ["", f"**Délai** (règle « {p.rule.label} ») : {p.rule.summary} Indiquez la date et l'heure de départ pour obtenir l'échéance datée."]
         body = "\n".join(lines)

@@ -399,3 +399,22 @@ def test_a_negation_stops_after_its_window(question: str, regime: str) -> None:
 def test_a_question_that_sets_organised_crime_aside_is_refused(assistant: Assistant) -> None:
     answer = assistant.ask("Escroquerie simple, pas de crim org : la GAV peut-elle durer 96 heures ?")
     assert answer.refused
+
+
+# -- a délai's sequel, and the délai rule shown only when the Réponse rests on it -----------------------------------
+
+
+def test_a_delai_question_gets_what_follows_when_the_delai_is_not_kept(assistant: Assistant) -> None:
+    answer = assistant.ask("MAE : la personne laissée libre sous CJ s'y est soustraite ; arrêtée et écrouée, sous quel délai "
+                           "la chambre de l'instruction doit-elle examiner l'affaire ?")
+    assert _first_source(answer).article == "695-36"
+    assert "dix jours de sa mise sous écrou" in answer.answer.split("\n")[0]
+    assert "entraîne la mise en liberté d'office" in answer.answer
+    # the rule of the arrest itself (conduite devant le procureur général, 695-27) is not what was asked
+    assert "**Délai**" not in answer.answer and not answer.tool_calls
+
+
+def test_the_delai_rule_is_shown_when_the_reponse_rests_on_it(assistant: Assistant) -> None:
+    answer = assistant.ask("MAE : la personne est appréhendée, dans quel délai doit-elle être conduite devant le procureur général ?")
+    assert _first_source(answer).article == "695-27"
+    assert "**Délai**" in answer.answer and [t.name for t in answer.tool_calls] == ["delai"]
