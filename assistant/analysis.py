@@ -372,3 +372,16 @@ def concept_polarity(folded: str, concept: str) -> bool | None:
     spans = _negated_spans(folded)
     states = {not any(s <= m.start() < e for s, e in spans) for m in found}
     return states.pop() if len(states) == 1 else None
+
+
+# Where one question ends and another begins: a question mark, or « , et » / « ; et » before a new clause.
+_QUESTION_BREAK = re.compile(r"\?\s*|\s*[,;]\s+(?=et\s)")
+_PART_START = re.compile(r"^\s*(?:et|ok|bon)\b[\s,]*", re.I)
+_MIN_PART_WORDS = 3
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a message asks (« Quel est le pôle de l'instruction ? Et le coordonnateur, qui le désigne ? » →
+    two), each without its opening « et »; one part for a message that asks one thing."""
+    parts = [_PART_START.sub("", p).strip(" ,;:.") for p in _QUESTION_BREAK.split(question)]
+    return [p for p in parts if len(p.split()) >= _MIN_PART_WORDS]

@@ -15,7 +15,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.analysis import QuestionAnalysis, analyze
+from assistant.analysis import QuestionAnalysis, analyze, question_parts
 from assistant.answer import Answer, ToolUse
 from assistant.catalog import Catalog
 from assistant.errors import AssistantError
@@ -35,6 +35,7 @@ from assistant.tools.router import known_case, route, route_follow_up, rule_for
 from assistant.vocabulary import vocabulary
 
 MAX_QUESTION_CHARS = 4000
+OTHER_PART_NOT_ANSWERED = "le corpus ne contient pas de disposition qui y réponde."
 _REFERENCE_LINE = re.compile(r"^— CPP, art\. [^,\n]+", re.M)
 
 _ENGLISH = re.compile(r"\b(the|what|which|how|is|are|does|can|of|for|with|should|under|when|who)\b", re.I)
@@ -177,8 +178,29 @@ class Assistant:
 
     def generate(self, p: Prepared) -> Answer:
         t = time.perf_counter()
-        answer = self.generator.generate(p)
+        answer = self.with_other_question(p, self.generator.generate(p))
         answer.timings_ms = {**p.timings, "generation": _ms(t), "total": _ms(p.started)}
+        return answer
+
+    def with_other_question(self, p: Prepared, answer: Answer) -> Answer:
+        """« Quel est le pôle de l'instruction de Brive, et l'avocat peut-il déposer sa DML au greffe du JI ? »: the tool
+        answers its own part; the other part is answered on its own, after it (a question asked is never dropped).
+        A part the corpus does not answer is said so, in one line. (An LLM reads the whole message and answers both.)"""
+        parts = question_parts(p.question)
+        if p.tool is None or p.history or answer.refused or answer.generator != "extractive" or len(parts) < 2:
+            return answer
+        fired = [route(part, self.catalog, analyze(part)) is not None for part in parts]
+        rest = [part for part, f in zip(parts, fired, strict=True) if not f]
+        if len(rest) != 1 or not any(fired):
+            return answer
+        other = self.retrieve(self.prepare({"question": rest[0] + " ?", "history": []}))
+        second = self.generator.generate(other)
+        if second.refused:
+            answer.answer += f"\n\n**Autre question** : « {rest[0]} ? » — {OTHER_PART_NOT_ANSWERED}"
+            return answer
+        seen = {(c.unit_id, c.quote) for c in answer.citations}
+        answer.answer += f"\n\n**Autre question** : « {rest[0]} ? »\n\n{second.answer}"
+        answer.citations += [c for c in second.citations if (c.unit_id, c.quote) not in seen]
         return answer
 
 

@@ -36,6 +36,10 @@ def stream_answer(assistant: Any, question: str, history: list[dict[str, Any]] |
     started = time.perf_counter()
     for item in generator.stream(p):
         if isinstance(item, Answer):
+            streamed = item.answer
+            item = assistant.with_other_question(p, item)  # (a second question the tool did not answer, after it)
+            if item.answer != streamed:
+                yield item.answer[len(streamed):]
             item.timings_ms = {**p.timings, "generation": _ms(started), "total": _ms(p.started)}
         yield item
 

@@ -418,3 +418,42 @@ def test_the_delai_rule_is_shown_when_the_reponse_rests_on_it(assistant: Assista
     answer = assistant.ask("MAE : la personne est appréhendée, dans quel délai doit-elle être conduite devant le procureur général ?")
     assert _first_source(answer).article == "695-27"
     assert "**Délai**" in answer.answer and [t.name for t in answer.tool_calls] == ["delai"]
+
+
+# -- a message that asks two things: the tool answers its part, the other part is answered after it ----------------
+
+
+@pytest.mark.parametrize(("message", "parts"), [
+    ("TJ de Dax : quel pôle de l'instruction ? Et le coordonnateur, qui le désigne ?",
+     ["TJ de Dax : quel pôle de l'instruction", "le coordonnateur, qui le désigne"]),
+    ("Quel est le pôle de l'instruction de Tulle, et l'avocat peut-il déposer sa DML au greffe du JI de Tulle ?",
+     ["Quel est le pôle de l'instruction de Tulle", "l'avocat peut-il déposer sa DML au greffe du JI de Tulle"]),
+    # one question: « et » inside a clause, or a short tail, does not make a second one
+    ("Le mis en examen est détenu et son avocat est du barreau de Tulle : quel pôle ?",
+     ["Le mis en examen est détenu et son avocat est du barreau de Tulle : quel pôle"]),
+    ("Quel pôle pour le TJ de Dax ? Merci", ["Quel pôle pour le TJ de Dax"]),
+])
+def test_a_message_is_cut_into_the_questions_it_asks(message: str, parts: list[str]) -> None:
+    from assistant.analysis import question_parts
+
+    assert question_parts(message) == parts
+
+
+def test_the_part_the_tool_does_not_compute_is_answered_after_the_tool(assistant: Assistant) -> None:
+    answer = assistant.ask("TJ de Dax : quel est le pôle de l'instruction ? Et le juge d'instruction coordonnateur du pôle, "
+                           "il est désigné par qui ?")
+    assert [t.name for t in answer.tool_calls] == ["pole-instruction"]
+    assert answer.answer.index("Mont-de-Marsan") < answer.answer.index("**Autre question**")
+    rest = answer.answer.split("**Autre question**", 1)[1]
+    assert "désignés par le président du tribunal judiciaire" in rest
+    assert any(c.article == "D15-4-5" for c in answer.citations)
+
+
+def test_a_single_tool_question_gets_no_other_part(assistant: Assistant) -> None:
+    assert "**Autre question**" not in assistant.ask("TJ de Dax : quel est le pôle de l'instruction ?").answer
+
+
+def test_another_part_the_corpus_does_not_hold_is_said_so(assistant: Assistant) -> None:
+    answer = assistant.ask("TJ de Dax : quel est le pôle de l'instruction ? Et quelle peine encourt l'auteur d'un vol simple ?")
+    assert "Mont-de-Marsan" in answer.answer
+    assert "**Autre question** : « quelle peine encourt l'auteur d'un vol simple ? » — le corpus ne contient pas" in answer.answer
