@@ -86,8 +86,9 @@ DEFINITION_S = re.compile(
 )
 PENALTY_S = re.compile(r"\b(?:est|sont) punie?s? d|\bpunie?s? de\b|\bd'amende\b", re.I)
 # A sentence that *states* a penalty (« est puni de deux ans… »), not one that names offences by theirs (« les délits
-# punis de dix ans ») nor one that refers to another's (« est punie des mêmes peines »); accents optional (folded texts).
-PENALTY_STATED = re.compile(r"\b(?:est|sont) punie?s? d(?!es m[eê]mes peines)|\bla peine (?:encourue )?est\b", re.I)
+# punis de dix ans », « lorsqu'ils sont punis d'une peine… ») nor one that refers to another's (« est punie des mêmes
+# peines »); accents optional (folded texts).
+PENALTY_STATED = re.compile(r"(?<!lorsqu[' ]il )(?<!lorsqu[' ]ils )(?<!lorsqu[' ]elle )(?<!lorsqu[' ]elles )(?<!qui )\b(?:est|sont) punie?s? d(?!es m[eê]mes peines)|\bla peine (?:encourue )?est\b", re.I)
 KIND_SENTENCE = {
     "definition": DEFINITION_S, "duration": QUANTITY_S, "authority": AUTHORITY_S, "conditions": CONDITION_S,
     "possibility": POSSIBILITY_S, "penalty": PENALTY_S,

@@ -457,3 +457,33 @@ def test_another_part_the_corpus_does_not_hold_is_said_so(assistant: Assistant) 
     answer = assistant.ask("TJ de Dax : quel est le pôle de l'instruction ? Et quelle peine encourt l'auteur d'un vol simple ?")
     assert "Mont-de-Marsan" in answer.answer
     assert "**Autre question** : « quelle peine encourt l'auteur d'un vol simple ? » — le corpus ne contient pas" in answer.answer
+
+
+# -- refusals: « rien à voir avec », an appeal of an ordinary judgment, the penalty of an offence ------------------
+
+
+@pytest.mark.parametrize("question", [
+    "Abus de confiance, rien à voir avec le terrorisme ni la criminalité organisée : durée max de la détention provisoire ?",
+    "Le prévenu condamné par le tribunal correctionnel peut-il faire appel, et dans quel délai ?",
+    "Escroquerie en bande organisée : quelle peine d'emprisonnement et quelle amende sont encourues ?",
+])
+def test_questions_outside_livre_iv_are_refused(question: str, assistant: Assistant) -> None:
+    assert assistant.ask(question).refused
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    # a Livre IV penalty is still answered, and an appeal Livre IV organises too
+    ("Quelle peine encourt la personne qui refuse le prélèvement biologique pour le FNAEG ?", "706-56"),
+    ("Sonorisation : le JLD ordonne la destruction des PV, le procureur peut-il former appel ?", None),
+])
+def test_livre_iv_penalties_and_appeals_are_still_answered(question: str, article: str | None, assistant: Assistant) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert article is None or _first_source(answer).article == article
+
+
+def test_an_offence_list_with_its_penalty_threshold_does_not_state_a_penalty() -> None:
+    from assistant.ranking import PENALTY_STATED
+
+    assert not PENALTY_STATED.search("3° Au dernier alinéa de l'article 414, lorsqu'ils sont punis d'une peine d'emprisonnement")
+    assert PENALTY_STATED.search("Le fait de refuser de se soumettre au prélèvement biologique est puni d'un an d'emprisonnement")
