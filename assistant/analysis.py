@@ -182,7 +182,8 @@ def _marked_and_negated(text: str) -> tuple[str, list[tuple[int, int]]]:
 
 def _negated_spans(folded: str) -> list[tuple[int, int]]:
     """Character spans of the few words that follow each negation cue, within its clause (« sans jurés, en matière
-    militaire »), with the asides between them (« pas de crim org (… bande organisée) »)."""
+    militaire »), with the asides between them (« pas de crim org (… bande organisée) »); and of the few words before
+    a negation that follows what it negates (« la bande organisée n'est pas retenue »)."""
     voc = vocabulary()
     clause, opening, closing = _CLAUSE_MARK.strip(), _ASIDE_OPEN.strip(), _ASIDE_CLOSE.strip()
     spans = []
@@ -200,6 +201,11 @@ def _negated_spans(folded: str) -> list[tuple[int, int]]:
             else:
                 counted, last = counted + 1, w
         spans.append((m.start(), m.end() + (last.end() if last is not None else 0)))
+    for m in voc.negation_after.finditer(folded):
+        before = [w for w in re.finditer(r"\S+", folded[: m.start()]) if w.group(0) not in (opening, closing)]
+        cut = max((i for i, w in enumerate(before) if w.group(0) == clause), default=-1)
+        words = before[cut + 1 :][-voc.negation_window :]
+        spans.append((words[0].start() if words else m.start(), m.end()))
     return spans
 
 

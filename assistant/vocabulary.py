@@ -31,6 +31,7 @@ class Vocabulary:
     acts: dict[str, re.Pattern[str]]
     regimes: dict[str, re.Pattern[str]]
     negation_cue: re.Pattern[str]
+    negation_after: re.Pattern[str]  # a negation that follows what it negates (« la bande organisée n'est pas retenue »)
     negation_window: int
     scoping_regimes: tuple[str, ...]
     polarity: dict[str, re.Pattern[str]]
@@ -53,6 +54,7 @@ def vocabulary() -> Vocabulary:
         acts={k: re.compile(v) for k, v in data["acts"].items()},
         regimes={k: re.compile(v) for k, v in data["regimes"].items()},
         negation_cue=re.compile(data["negation"]["cue"]),
+        negation_after=re.compile(data["negation"]["after"]),
         negation_window=int(data["negation"]["window"]),
         scoping_regimes=tuple(data["negation"]["scoping_regimes"]),
         polarity={k: re.compile(v) for k, v in data["polarity"].items()},

@@ -487,3 +487,24 @@ def test_an_offence_list_with_its_penalty_threshold_does_not_state_a_penalty() -
 
     assert not PENALTY_STATED.search("3° Au dernier alinéa de l'article 414, lorsqu'ils sont punis d'une peine d'emprisonnement")
     assert PENALTY_STATED.search("Le fait de refuser de se soumettre au prélèvement biologique est puni d'un an d'emprisonnement")
+
+
+# -- a negation after what it negates ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "negated"), [
+    ("Vols de fret, la bande organisée n'est pas retenue au réquisitoire : durée max de DP ?", True),
+    ("Vols de fret : la bande organisée a été écartée par le JI, quelle durée de DP ?", True),
+    # what the negation follows is not the regime: the regime stays affirmed
+    ("Trafic de stups en BO : la première prolongation n'est pas applicable ?", False),
+    ("GAV en BO : la personne n'a pas été entendue, peut-on prolonger ?", False),
+])
+def test_a_negation_that_follows_the_regime_negates_it(question: str, negated: bool) -> None:
+    a = analyze(question)
+    assert ("criminalite-organisee" in a.negated) is negated
+    assert ("criminalite-organisee" in a.regimes) is not negated
+
+
+def test_a_regime_set_aside_after_it_is_named_is_refused(assistant: Assistant) -> None:
+    assert assistant.ask("Vols de fret, la bande organisée n'est pas retenue au réquisitoire, délit puni de 5 ans : "
+                         "durée maximale de la détention provisoire du mis en examen ?").refused
