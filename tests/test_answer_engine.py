@@ -679,6 +679,7 @@ def test_a_known_tribunal_is_answered_by_the_table(assistant: Assistant) -> None
 @pytest.mark.parametrize("question", [
     "Devant le tribunal de Genève, dans quel délai peut-on faire appel d'une ordonnance de détention provisoire ?",
     "La cour d'appel de Bruxelles peut-elle statuer sur un mandat d'arrêt européen émis par la France ?",
+    "Escroquerie en BO commise en Belgique : le tribunal de première instance de Bruxelles peut-il saisir la JIRS de Lille ?",
 ])
 def test_a_court_outside_the_table_is_refused_with_the_table_named(question: str, assistant: Assistant) -> None:
     answer = assistant.ask(question)
@@ -689,7 +690,7 @@ def test_a_court_outside_the_table_is_refused_with_the_table_named(question: str
 @pytest.mark.parametrize("court", [
     "tribunal judiciaire de Paris", "tribunal correctionnel de Lyon", "cour d'appel de Versailles", "TJ de Saint-Étienne",
     "tribunal judiciaire des Sables-d'Olonne", "tribunal judiciaire de Cherbourg", "tribunal du Puy", "tribunal de police",
-    "tribunal de commerce", "Tribunal pénal international",
+    "tribunal de commerce", "Tribunal pénal international", "tribunal de première instance de Nouméa",
 ])
 def test_a_french_court_or_a_court_type_is_not_taken_for_an_unknown_court(court: str, assistant: Assistant) -> None:
     assert unknown_courts(assistant.catalog, f"Une affaire jugée par le {court} : quelle procédure ?") == []

@@ -154,7 +154,7 @@ def lookup_tribunal(catalog: Catalog, tribunal: str) -> dict[str, Any]:
 
 
 _NAMED_COURT = re.compile(
-    r"\b(?P<kind>tribunal(?: judiciaire| correctionnel| de grande instance)?|TJ|TGI|cour d['’]appel|p[ôo]le de l['’]instruction|JIRS|"
+    r"\b(?P<kind>tribunal(?: judiciaire| correctionnel| de grande instance| de premi[èe]re instance)?|TJ|TGI|cour d['’]appel|p[ôo]le de l['’]instruction|JIRS|"
     r"juridiction interrégionale spécialisée)"
     r"\s+(?:de |d['’]|du )\s*"
     r"(?P<name>(?:[A-ZÉÈÂÎ][\w'’-]*)(?:[ -](?:(?:sur|en|l[eè]s|les|de|du|la|le|d['’])[ -])?[A-ZÉÈÂÎ][\w'’-]*)*)"
