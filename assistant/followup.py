@@ -21,7 +21,8 @@ from assistant.text import fold
 from assistant.vocabulary import vocabulary
 
 FOLLOW_UP_RE = re.compile(
-    r"^\s*(et\b|et\s+(pour|si|s'il|s’il|en|dans|au|à|quand|lorsque|pendant)\b|même question|meme question|"
+    # (after an acknowledgement: « ok et si on est sur commission rogatoire… ? », « D'accord. Et pour le JI ? »)
+    r"^\s*(?:(?:ok|okay|d['’]accord|bon|bien|très bien|tres bien|merci|super|parfait|entendu|ah)\b[\s,.!]*)?(et\b|et\s+(pour|si|s'il|s’il|en|dans|au|à|quand|lorsque|pendant)\b|même question|meme question|"
     r"qu['’]en est-il|dans ce cas|alors|mais|et sinon|sinon|idem|pareil)",
     re.I,
 )

@@ -508,3 +508,34 @@ def test_a_negation_that_follows_the_regime_negates_it(question: str, negated: b
 def test_a_regime_set_aside_after_it_is_named_is_refused(assistant: Assistant) -> None:
     assert assistant.ask("Vols de fret, la bande organisée n'est pas retenue au réquisitoire, délit puni de 5 ans : "
                          "durée maximale de la détention provisoire du mis en examen ?").refused
+
+
+# -- small readings: an acknowledged follow-up, « sans délai », « être saisie » -------------------------------------
+
+
+@pytest.mark.parametrize(("question", "follow_up"), [
+    ("ok et si on est sur commission rogatoire, c'est qui qui autorise les prolongations ?", True),
+    ("D'accord. Et pour le juge d'instruction ?", True),
+    ("Merci ! Et s'il ne consent pas ?", True),
+    # a greeting or an acknowledgement alone does not make a follow-up
+    ("Bonjour, et la durée maximale d'une infiltration en crim org ?", False),
+    ("Bon, quelle est la durée maximale d'une infiltration en crim org ?", False),
+])
+def test_a_follow_up_after_an_acknowledgement_is_read_as_one(question: str, follow_up: bool) -> None:
+    from assistant.followup import FOLLOW_UP_RE
+
+    assert bool(FOLLOW_UP_RE.match(question)) is follow_up
+
+
+def test_sans_delai_does_not_ask_a_duration() -> None:
+    assert analyze("Qui le procureur doit-il informer sans délai de cette autorisation ?").kind == "authority"
+    assert analyze("Dans quel délai le procureur doit-il informer le JI ?").kind == "duration"
+
+
+@pytest.mark.parametrize(("question", "act"), [
+    ("La JIRS peut-elle être saisie d'un trafic de stups très complexe ?", False),
+    ("La chambre de l'instruction est saisie sans délai de la procédure ?", False),
+    ("Qui ordonne la saisie des biens du mis en examen ?", True),
+])
+def test_being_seised_is_not_the_act_of_seizure(question: str, act: bool) -> None:
+    assert ("saisie" in analyze(question).acts) is act
