@@ -318,6 +318,12 @@ def analyze(question: str) -> QuestionAnalysis:
     about_act = bool(acts) and (bool(_FOR_OFFENCES.search(folded)) or not _ASKS_LIST.search(folded))
     asking = _CONDITIONAL_CLEFT.sub(lambda m: f"{m.group(1)} {m.group('who')}", folded)
     kind = cast(AnswerKind, next((k for k, p in voc.kinds if p.search(asking) and not (about_act and k == "list")), "rule"))
+    if kind == "list":
+        # « qui peut l'autoriser, et pour quelles infractions ? », « à quelle fréquence… la liste des détenus ? »: what
+        # is asked before the list is the answer's kind
+        starts = {k: m.start() for k, p in voc.kinds if (m := p.search(asking))}
+        earlier = sorted((at, k) for k, at in starts.items() if k in _SECOND_KINDS and at < starts["list"])
+        kind = cast(AnswerKind, earlier[0][1]) if earlier else kind
     also = tuple(cast(AnswerKind, k) for k, p in voc.kinds if k != kind and k in _SECOND_KINDS and p.search(asking))
     regimes: list[str] = []
     negated = sorted(set_aside)  # « entendu librement, pas en GAV »: the act set aside is not the one asked about

@@ -539,3 +539,14 @@ def test_sans_delai_does_not_ask_a_duration() -> None:
 ])
 def test_being_seised_is_not_the_act_of_seizure(question: str, act: bool) -> None:
     assert ("saisie" in analyze(question).acts) is act
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Témoin menacé : qui peut autoriser son audition anonyme, et pour quelles infractions ?", "authority"),
+    ("À quelle fréquence le greffe transmet-il à la préfecture la liste des détenus étrangers ?", "duration"),
+    # the list asked first, or alone, stays the kind
+    ("Quelles infractions relèvent de l'article 706-73 ?", "list"),
+    ("Quels délits figurent dans la liste du 706-73-1, et qui décide de la prolongation ?", "list"),
+])
+def test_what_is_asked_first_decides_over_a_list_asked_after(question: str, kind: str) -> None:
+    assert analyze(question).kind == kind
