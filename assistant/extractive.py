@@ -199,7 +199,7 @@ class ExtractiveGenerator:
                 if best is not None and best.quote not in items:  # the chapeau, its items, then that item
                     chosen = [chosen[0], best]
             # then what the list leaves out of the question (« …s'il accepte… dans un délai maximal de trente jours »)
-            chosen += self._limit(a, chosen, scored)
+            chosen += self._qualifying(a, chosen, scored)
             listed = " ".join(ps.quote for ps in chosen)
             rest = [ps for ps in scored if ps.unit is unit and ps.quote not in listed and not ITEM_RE.match(ps.quote)
                     and ps.score >= SAME_UNIT_RATIO * lead.score]
@@ -213,7 +213,7 @@ class ExtractiveGenerator:
                               and not parallel(lead.quote, ps.quote)), None)
             if following is not None:
                 chosen.append(following)
-            chosen += self._limit(a, chosen, scored)
+            chosen += self._qualifying(a, chosen, scored)
             rest = [ps for ps in scored if ps.unit is unit and all(ps is not c for c in chosen) and ps.score >= SAME_UNIT_RATIO * lead.score
                     and not parallel(lead.quote, ps.quote)]
             chosen += self._covering(lead, rest, q_terms)[: SAME_UNIT_PASSAGES - len(chosen) + 1]
@@ -280,22 +280,23 @@ class ExtractiveGenerator:
         return out
 
     @staticmethod
-    def _limit(a: QuestionAnalysis, chosen: list[Passage], scored: list[Passage]) -> list[Passage]:
-        """For a yes/no question, the sentence of the answering unit that limits or hardens the rule (for a délai, what
-        follows when it is not kept), if not quoted yet:
-        first one of the Réponse's own alinéa (« Ces examens médicaux sont de droit » closes its rule), else the nearest
-        (a « Par dérogation » three alinéas on limits another rule), the best scored between equals."""
+    def _qualifying(a: QuestionAnalysis, chosen: list[Passage], scored: list[Passage]) -> list[Passage]:
+        """The answering unit's sentence that qualifies its rule, if not quoted yet: for a yes/no question the one that
+        limits or hardens it, for a délai what follows when it is not kept. The one in the Réponse's own alinéa first
+        (« Ces examens médicaux sont de droit » closes its rule), else the nearest (a « Par dérogation » three alinéas
+        on limits another rule), the best scored between equals."""
         if a.kind == "duration":
             pattern = SEQUEL_S
         elif a.closed and a.kind in ("possibility", "rule"):
             pattern = LIMIT_S
         else:
             return []
-        quoted = " ".join(ps.quote for ps in chosen)
-        limits = [ps for ps in scored if ps.unit is chosen[0].unit and ps.quote not in quoted and pattern.search(ps.quote)]
-        lead = chosen[0]
+        lead, quoted = chosen[0], " ".join(ps.quote for ps in chosen)
+        found = [ps for ps in scored if ps.unit is lead.unit and ps.quote not in quoted and pattern.search(ps.quote)]
+        if not found:
+            return []
         own = alinea_of(lead.unit, lead.quote)
-        return [min(limits, key=lambda ps: (own is None or alinea_of(ps.unit, ps.quote) != own, abs(ps.order - lead.order), -ps.score))] if limits else []
+        return [min(found, key=lambda ps: (own is None or alinea_of(ps.unit, ps.quote) != own, abs(ps.order - lead.order), -ps.score))]
 
     def _covering(self, lead: Passage, others: list[Passage], q_terms: list[str]) -> list[Passage]:
         """Up to ``SAME_UNIT_PASSAGES`` more sentences of the answering unit, each chosen first for the question's
