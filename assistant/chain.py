@@ -152,8 +152,9 @@ class Assistant:
         top = hits[0].score if hits else 1.0
         first: list[Hit] = []
         # (« elle refuse devant le PG »: the milestones for a consenting person come last)
+        assert p.analysis is not None  # (called by ``retrieve`` for a duration question)
         own = fold(expand_abbreviations(p.question)) if p.standalone != p.question else ""
-        case = known_case(rule, fold(expand_abbreviations(p.standalone)), own)
+        case = known_case(rule, p.analysis.folded, own)
         units = [u for u in (unit_of_basis(self.catalog, b.to_dict()) for b in rule.basis_for(case)) if u is not None]
         # The basis that governs the question's own case first: « crime contre l'humanité (art. 628) » → 628-8's
         # seventy-two hours before 706-88's general forty-eight.
