@@ -71,6 +71,13 @@ from assistant.tools.router import ToolCall, describe_result, route
          "juridiction-specialisee", {"matter": "infractions-hors-territoire"}),
         ("Trafic de stupéfiants entre le Maroc et la France : quelle juridiction spécialisée ?",
          "juridiction-specialisee", {"matter": "stupefiants"}),
+        # A case described by its facts: the family of offences, not its name, is in the question.
+        ("Une organisation criminelle se livre à des enlèvements dans plusieurs régions : quelle juridiction est compétente ?",
+         "juridiction-specialisee", {"matter": "criminalite-organisee"}),
+        ("Réseau d'importation de cannabis sur deux cours d'appel : quelle juridiction peut être saisie ?",
+         "juridiction-specialisee", {"matter": "criminalite-organisee"}),
+        ("Exécutions de masse de civils dans le cadre d'une attaque systématique à l'étranger : quel parquet est compétent ?",
+         "juridiction-specialisee", {"matter": "crimes-contre-humanite"}),
     ],
 )
 def test_route_recognises_tool_questions(catalog: Catalog, question: str, name: str, arguments: dict) -> None:
@@ -83,6 +90,9 @@ def test_route_recognises_tool_questions(catalog: Catalog, question: str, name: 
         "Quel est le délai de prescription de l'action publique pour un délit de droit commun ?",
         "L'article 706-88-2 du code de procédure pénale est-il toujours en vigueur ?",
         "Qu'est-ce que le principe de double information vers les parquets JIRS et JUNALCO ?",
+        # the same facts in a question that does not ask which court: retrieval answers
+        "Une organisation criminelle se livre à des enlèvements : combien de temps peut durer la garde à vue ?",
+        "Exécutions de masse de civils dans le cadre d'une attaque systématique : la France coopère-t-elle avec la CPI ?",
         "Une garde à vue en bande organisée a commencé hier à 10h, quand se termine-t-elle ?",  # no explicit date
         "GAV en bande organisée commencée le 23 octobre 2026, fin ?",  # no time for an hour rule
         "MAE : interpellé le 1er mai 2026 à 8h, audience prévue le 10 mai 2026 : que faire ?",  # two dates
