@@ -28,6 +28,10 @@ def test_every_live_unit_has_one_entry_and_every_entry_a_unit(catalog: Catalog) 
         ("Que fait la juridiction quand un crime est commis pendant l'audience ?", "678"),
         ("Quelles sont les tâches confiées à l'AGRASC ?", "706-160"),
         ("Un délit est commis à l'audience du tribunal correctionnel : que peut faire le tribunal ?", "677"),
+        # The practitioner's words (« mots ») tell who reports to whom: the PR to the PG (31 janvier), the PG to the
+        # ministre (31 mars).
+        ("Rapport annuel de politique pénale du PR au PG : date limite d'envoi ?", "D15-2-1"),
+        ("Le procureur général doit envoyer son rapport de politique pénale au ministre avant quelle date ?", "D15-2"),
     ],
 )
 def test_the_index_leads_to_the_article_that_answers(assistant: Assistant, question: str, expected: str) -> None:
