@@ -4,7 +4,8 @@ own words before the question is analysed: a magistrate typing fast should not l
 Only a long word (``MIN_LENGTH`` letters) that neither the corpus, the vocabulary nor a French dictionary knows is
 corrected (« centaines », « algérien », « collègue » are French words the corpus lacks, not slips), and only to a
 corpus word one edit away (a letter missing, added, replaced, or two letters swapped), the most frequent if several:
-a short or known word is never touched, so a correct question is left as it is.
+a short or known word is never touched, so a correct question is left as it is. A capitalised word inside a sentence
+is a name (« au large du Finistère », not « Ministère »), never a slip.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ class Speller:
                 self.frequency[fold_accents(word)] += 0  # known, but after any corpus word
 
     def correct(self, question: str) -> str:
-        """The question with each unknown long word replaced by the corpus word one edit away."""
-        return _WORD_RE.sub(lambda m: self._word(m.group(0)), question)
+        """The question with each unknown long word replaced by the corpus word one edit away; names kept."""
+        return _WORD_RE.sub(lambda m: m.group(0) if _is_name(question, m) else self._word(m.group(0)), question)
 
     def _word(self, word: str) -> str:
         folded = fold_accents(word.lower())
@@ -73,3 +74,9 @@ class Speller:
             return word
         best = self.written[max(candidates, key=lambda w: (self.frequency[w], w))]  # (a vocabulary word counts 0)
         return best[:1].upper() + best[1:] if word[:1].isupper() else best  # (« Perquisitioner » opens a sentence)
+
+
+def _is_name(text: str, m: re.Match[str]) -> bool:
+    """A capitalised word that does not open a sentence (a place, a person): « Finistère », « Mont-de-Marsan »."""
+    before = text[: m.start()].rstrip(" «\"'(")
+    return m.group(0)[:1].isupper() and bool(before) and before[-1] not in ".?!:;\n"

@@ -37,6 +37,8 @@ def test_a_slip_in_a_long_word_is_corrected_to_the_corpus_word(typed: str, meant
     "Un juge de province peut-il instruire ?",
     # short words and words the vocabulary knows
     "Perquise dans l'appart du dealer à 22h",
+    # a name inside a sentence, one letter away from a corpus word (« Ministère »)
+    "Dégazage dans la zone économique exclusive au large du Finistère : quelle juridiction ?",
 ])
 def test_a_french_word_or_a_short_one_is_never_corrected(question: str, assistant: Assistant) -> None:
     assert assistant.speller.correct(question) == question

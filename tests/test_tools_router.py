@@ -78,6 +78,11 @@ from assistant.tools.router import ToolCall, describe_result, route
          "juridiction-specialisee", {"matter": "criminalite-organisee"}),
         ("Exécutions de masse de civils dans le cadre d'une attaque systématique à l'étranger : quel parquet est compétent ?",
          "juridiction-specialisee", {"matter": "crimes-contre-humanite"}),
+        # the more specific matter wins: « pollution » is part of « pollution marine », and the dégazage is marine
+        ("Un porte-conteneurs procède à un dégazage au large du Finistère : quelles juridictions sont compétentes pour cette pollution ?",
+         "juridiction-specialisee", {"matter": "pollution-marine"}),
+        ("Une usine déverse des produits toxiques dans une rivière : quelle juridiction est compétente pour cette pollution ?",
+         "juridiction-specialisee", {"matter": "environnement"}),
     ],
 )
 def test_route_recognises_tool_questions(catalog: Catalog, question: str, name: str, arguments: dict) -> None:

@@ -49,6 +49,11 @@ def _singular(folded: str) -> str:
     return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" and not w.endswith("ss") else w for w in folded.split())
 
 
+def _within(found_key: str, matter: Matter) -> bool:
+    """``found_key`` is part of a longer name of ``matter`` (« pollution » of « pollution marine »)."""
+    return any(k != found_key and f" {found_key} " in f" {k} " for k in map(_singular, matter_keys(matter)))
+
+
 def find_matter(value: object) -> Matter:
     """The matter named by ``value`` (id, label or synonym, tolerant); ``InvalidToolInputError("matter")`` otherwise."""
     matters = load_matters()
@@ -62,14 +67,16 @@ def find_matter(value: object) -> Matter:
     if len(exact) == 1:
         return exact[0]
     # A synonym contained in the wording (« acte de terrorisme commis à Nice » → terrorisme), singular or plural;
-    # the most specific wins: the one of most words (« pollution marine » over « pollution »), then the longest.
+    # the most specific wins: a matter whose words are only part of another found matter's name (« pollution » within
+    # « pollution marine » when « dégazage » is there too) gives way to it; then the one of most words, the longest.
     scored: list[tuple[tuple[int, int], str]] = []
     wording = f" {_singular(key)} "
-    for m in matters.values():
-        best = max(((len(k.split()), len(k)) for k in map(_singular, matter_keys(m)) if len(k) >= 3 and f" {k} " in wording),
-                   default=(0, 0))
-        if best[0]:
-            scored.append((best, m.id))
+    found = {m.id: [k for k in map(_singular, matter_keys(m)) if len(k) >= 3 and f" {k} " in wording] for m in matters.values()}
+    found = {mid: keys for mid, keys in found.items() if keys}
+    for mid, keys in found.items():
+        if any(other != mid and all(_within(k, matters[other]) for k in keys) for other in found):
+            continue
+        scored.append((max((len(k.split()), len(k)) for k in keys), mid))
     scored.sort(reverse=True)
     if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
         return matters[scored[0][1]]
