@@ -214,8 +214,10 @@ def _classify(pattern: re.Pattern[str], folded: str, negated: list[tuple[int, in
     found = [m for m in pattern.finditer(folded)]
     if not found:
         return None
-    # « un viol non élucidé » names the cold-case regime in its own words (« crimes… non élucidés »): no negation
-    return any(m.group(0).startswith("non ") or not any(s <= m.start() < e for s, e in negated) for m in found)
+    # A concept whose own name opens with a negation cue is not negated by it: « un viol non élucidé » (the cold-case
+    # regime, « crimes… non élucidés »), « commis hors du territoire » (the regime of offences committed abroad).
+    cue = vocabulary().negation_cue
+    return any(cue.match(m.group(0)) or not any(s <= m.start() < e for s, e in negated) for m in found)
 
 
 # « nécessite-t-elle l'accord », « faut-il le consentement », « l'accord est-il requis »: whether it is needed is asked.

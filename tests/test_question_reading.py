@@ -552,3 +552,16 @@ def test_being_seised_is_not_the_act_of_seizure(question: str, act: bool) -> Non
 ])
 def test_what_is_asked_first_decides_over_a_list_asked_after(question: str, kind: str) -> None:
     assert analyze(question).kind == kind
+
+
+@pytest.mark.parametrize(("question", "negated"), [
+    # the regime's own name opens with « hors » / « non »: it is named, not negated
+    ("Un militaire commet un délit hors du territoire de la République : quelle juridiction ?", False),
+    ("Un caporal en opération extérieure frappe un soldat : quelle juridiction ?", False),
+    # a negation before the name still negates it
+    ("Un délit qui n'est pas commis hors du territoire : quel tribunal ?", True),
+])
+def test_a_regime_named_with_a_negation_word_is_not_negated_by_it(question: str, negated: bool) -> None:
+    a = analyze(question)
+    assert ("hors-territoire" in a.negated) is negated
+    assert ("hors-territoire" in a.regimes) is not negated
