@@ -347,11 +347,11 @@ def analyze(question: str) -> QuestionAnalysis:
     # (a special regime the question sets aside — « hors bande organisée » — leaves the general rule asked)
     special = bool(regimes) and not any(n in voc.scoping_regimes for n in negated)
     articles = _article_roles(question, kind, bool(acts), special)
-    topic = None
-    for t in voc.out_of_scope:
-        if t.pattern.search(folded) and (t.scope == "other-law" or not regimes) and not (t.unless and t.unless.search(folded)):
-            topic = t
-            break
+    # Of the topics found, one the corpus never answers decides over one it sometimes does (« pour un simple vol, en
+    # droit commun, la GAV dure combien ? »: the general GAV, not the penalty of a simple theft that 706-58 may cite).
+    topics = [t for t in voc.out_of_scope
+              if t.pattern.search(folded) and (t.scope == "other-law" or not regimes) and not (t.unless and t.unless.search(folded))]
+    topic = next((t for t in topics if t.answered_by is None), topics[0] if topics else None)
     return QuestionAnalysis(
         question=question, folded=folded, kind=kind, also=also, acts=acts, regimes=tuple(regimes), negated=tuple(negated),
         polarity=polarity, articles=articles, out_of_scope=topic,

@@ -565,3 +565,14 @@ def test_a_regime_named_with_a_negation_word_is_not_negated_by_it(question: str,
     a = analyze(question)
     assert ("hors-territoire" in a.negated) is negated
     assert ("hors-territoire" in a.regimes) is not negated
+
+
+def test_a_topic_the_corpus_never_answers_decides_the_refusal(assistant: Assistant) -> None:
+    """« simple vol » may be the frame of a Livre IV rule set by a penalty threshold (706-58); « en droit commun, la GAV »
+    is the general garde à vue, which the corpus does not hold: that one decides."""
+    history = [{"role": "user", "content": "GAV pour stups en bande organisée : jusqu'où ?"},
+               {"role": "assistant", "content": "Jusqu'à 96 heures (article 706-88)."}]
+    answer = assistant.ask("Et pour un vol simple, en droit commun, combien de temps et qui prolonge ?", history)
+    assert answer.refused and "règles générales de la procédure pénale" in answer.answer
+    framed = assistant.ask("Témoin dans une affaire de vol simple puni de 3 ans : qui autorise son audition sans que son identité apparaisse au dossier ?")
+    assert not framed.refused and framed.citations[0].article == "706-58"
