@@ -30,7 +30,7 @@ from assistant.spelling import Speller
 from assistant.store import IndexState
 from assistant.text import fold
 from assistant.tools import POLE_INSTRUCTION, run_tool
-from assistant.tools.poles import unknown_courts
+from assistant.tools.poles import unknown_court_types, unknown_courts
 from assistant.tools.router import known_case, route, route_follow_up, rule_for
 from assistant.vocabulary import vocabulary
 
@@ -117,8 +117,10 @@ class Assistant:
         if call is None and p.standalone != p.question:
             previous = last_turn(p.history, "user")
             call = route_follow_up(p.question, previous, self.catalog)
-        if call is not None and call.name != POLE_INSTRUCTION and unknown_courts(self.catalog, p.question):
-            call = None  # « la JIRS de Genève »: refused (grounding), no competence computed for a court the corpus lacks
+        if call is not None and (unknown_court_types(p.question) or call.name != POLE_INSTRUCTION and unknown_courts(self.catalog, p.question)):
+            # « la JIRS de Genève », « le tribunal cantonal de Rochefort »: refused (grounding), nothing computed for a
+            # court the corpus lacks (an unknown tribunal judiciaire is the pôle tool's to refuse, with near spellings)
+            call = None
         if call is not None:
             p.tool_call_name = call.name
             try:

@@ -576,3 +576,14 @@ def test_a_topic_the_corpus_never_answers_decides_the_refusal(assistant: Assista
     assert answer.refused and "règles générales de la procédure pénale" in answer.answer
     framed = assistant.ask("Témoin dans une affaire de vol simple puni de 3 ans : qui autorise son audition sans que son identité apparaisse au dossier ?")
     assert not framed.refused and framed.citations[0].article == "706-58"
+
+
+def test_a_kind_of_tribunal_the_corpus_does_not_know_is_refused_whatever_the_city(assistant: Assistant) -> None:
+    answer = assistant.ask("Quel pôle de l'instruction pour le tribunal cantonal de Rochefort ?")
+    assert answer.refused and not answer.tool_calls
+    assert "« tribunal cantonal »" in answer.answer and "D. 15-4-4" in answer.answer
+    # the same city's tribunal judiciaire is in the table; a JIRS called « tribunal interrégional spécialisé » is not refused
+    known = assistant.ask("Quel pôle de l'instruction pour le tribunal judiciaire de Rochefort ?")
+    assert not known.refused and known.tool_calls[0].result["pole"] == "La Rochelle"
+    jirs = assistant.ask("Le tribunal interrégional spécialisé de Marseille peut-il se saisir d'un trafic de stupéfiants en bande organisée ?")
+    assert not jirs.refused

@@ -161,11 +161,28 @@ _NAMED_COURT = re.compile(
 )
 
 
+# A kind of tribunal that no text of the corpus knows (« tribunal cantonal de Rochefort »), whatever the city: the table
+# lists tribunaux judiciaires. (« tribunal interrégional spécialisé » is a magistrate's name for a JIRS: not refused.)
+_UNKNOWN_COURT_TYPE = re.compile(
+    r"\btribunal (?P<type>cantonal|f[ée]d[ée]ral|de district|de canton|provincial|d['’]arrondissement|d[ée]partemental|"
+    r"r[ée]gional|interr[ée]gional(?! sp[ée]cialis))\b",
+    re.I,
+)
+
+
+def unknown_court_types(question: str) -> list[str]:
+    """The refusal sentence for each kind of tribunal the corpus does not know, named in the question."""
+    types = dict.fromkeys(m.group(0).lower() for m in _UNKNOWN_COURT_TYPE.finditer(question))
+    return [f"Aucun « {kind} » ne figure dans le corpus : le tableau de l'article D. 15-4-4 ne connaît que des tribunaux "
+            "judiciaires." for kind in types]
+
+
 def unknown_courts(catalog: Catalog, question: str) -> list[str]:
     """Tribunals, JIRS and cours d'appel named in a question (« tribunal de Genève ») that the D15-4-4 table does not
-    list: the corpus governs French courts only, and those it names. Each comes with the refusal sentence to show."""
+    list, and kinds of tribunal it does not know (« tribunal cantonal »): the corpus governs French courts only, and
+    those it names. Each comes with the refusal sentence to show."""
     index = _index(catalog)
-    out = []
+    out = unknown_court_types(question)
     for m in _NAMED_COURT.finditer(question):
         name, key = m.group("name"), index.resolve(city_key(m.group("name")))
         if m.group("kind").startswith("cour"):
