@@ -112,7 +112,8 @@ def sentence_score(
     terms = set(tokenize(sentence)) if terms is None else terms
     held = terms | referred if referred else terms
     score = sum(idf(t) for t in q_terms if t in held)  # q_terms in a fixed order: the same sum in every process
-    score /= 1 + LENGTH_PENALTY * math.log1p(max(len(terms) - 25, 0))  # a very long sentence dilutes its matches
+    if a.kind != "conditions":  # (the conditions of a rule are one long sentence: a threshold, an authorisation, an avis)
+        score /= 1 + LENGTH_PENALTY * math.log1p(max(len(terms) - 25, 0))  # a very long sentence dilutes its matches
     pattern = KIND_SENTENCE.get(a.kind)
     if pattern is not None and pattern.search(sentence):
         score *= KIND_BONUS[a.kind]

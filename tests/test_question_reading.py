@@ -587,3 +587,12 @@ def test_a_kind_of_tribunal_the_corpus_does_not_know_is_refused_whatever_the_cit
     assert not known.refused and known.tool_calls[0].result["pole"] == "La Rochelle"
     jirs = assistant.ask("Le tribunal interrégional spécialisé de Marseille peut-il se saisir d'un trafic de stupéfiants en bande organisée ?")
     assert not jirs.refused
+
+
+def test_a_conditions_question_leads_with_the_long_sentence_that_states_them(assistant: Assistant) -> None:
+    """The conditions of a rule are often one long sentence (706-14 al. 1: the offences against property, the
+    resources, the serious material or psychological situation): its length must not hand the Réponse to a shorter
+    sentence on another case (al. 3, the atteintes à la personne)."""
+    answer = assistant.ask("Dans quels cas la victime d'une atteinte aux biens peut-elle être indemnisée par la CIVI ?")
+    assert answer.citations[0].article == "706-14" and answer.citations[0].alinea == 1
+    assert "victime d'un vol, d'une escroquerie" in answer.answer.split("\n")[0]
