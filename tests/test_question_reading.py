@@ -596,3 +596,13 @@ def test_a_conditions_question_leads_with_the_long_sentence_that_states_them(ass
     answer = assistant.ask("Dans quels cas la victime d'une atteinte aux biens peut-elle être indemnisée par la CIVI ?")
     assert answer.citations[0].article == "706-14" and answer.citations[0].alinea == 1
     assert "victime d'un vol, d'une escroquerie" in answer.answer.split("\n")[0]
+
+
+def test_a_commission_rogatoire_written_cr_names_the_instruction(assistant: Assistant) -> None:
+    """« sur CR » is the commission rogatoire: after a question on the préliminaire (706-90), the follow-up asks the
+    instruction's rule (706-91). « CRI » and « CRPC » stay themselves."""
+    history = [{"role": "user", "content": "En enquête préliminaire pour trafic de stups en bande organisée, peut-on perquisitionner de nuit ?"},
+               {"role": "assistant", "content": "Oui, sur autorisation du JLD (article 706-90)."}]
+    answer = assistant.ask("Et sur CR, le JI peut-il autoriser une perquisition de nuit dans un domicile ?", history)
+    assert answer.citations[0].article == "706-91"
+    assert expand_abbreviations("la CRPC et la CRI") == "la CRPC et la CRI (commission rogatoire internationale)"
