@@ -117,7 +117,7 @@ class Assistant:
         if call is None and p.standalone != p.question:
             previous = last_turn(p.history, "user")
             call = route_follow_up(p.question, previous, self.catalog)
-        if call is not None and (unknown_court_types(p.question) or call.name != POLE_INSTRUCTION and unknown_courts(self.catalog, p.question)):
+        if call is not None and (unknown_court_types(p.question) or (call.name != POLE_INSTRUCTION and unknown_courts(self.catalog, p.question))):
             # « la JIRS de Genève », « le tribunal cantonal de Rochefort »: refused (grounding), nothing computed for a
             # court the corpus lacks (an unknown tribunal judiciaire is the pôle tool's to refuse, with near spellings)
             call = None

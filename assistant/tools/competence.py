@@ -49,11 +49,6 @@ def _singular(folded: str) -> str:
     return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" and not w.endswith("ss") else w for w in folded.split())
 
 
-def _within(found_key: str, matter: Matter) -> bool:
-    """``found_key`` is part of a longer name of ``matter`` (« pollution » of « pollution marine »)."""
-    return any(k != found_key and f" {found_key} " in f" {k} " for k in map(_singular, matter_keys(matter)))
-
-
 def find_matter(value: object) -> Matter:
     """The matter named by ``value`` (id, label or synonym, tolerant); ``InvalidToolInputError("matter")`` otherwise."""
     matters = load_matters()
@@ -71,10 +66,12 @@ def find_matter(value: object) -> Matter:
     # « pollution marine » when « dégazage » is there too) gives way to it; then the one of most words, the longest.
     scored: list[tuple[tuple[int, int], str]] = []
     wording = f" {_singular(key)} "
-    found = {m.id: [k for k in map(_singular, matter_keys(m)) if len(k) >= 3 and f" {k} " in wording] for m in matters.values()}
+    names = {m.id: [_singular(k) for k in matter_keys(m)] for m in matters.values()}
+    found = {mid: [k for k in ks if len(k) >= 3 and f" {k} " in wording] for mid, ks in names.items()}
     found = {mid: keys for mid, keys in found.items() if keys}
     for mid, keys in found.items():
-        if any(other != mid and all(_within(k, matters[other]) for k in keys) for other in found):
+        # (« pollution » is part of a longer name of pollution-marine: « pollution marine »)
+        if any(other != mid and all(any(n != k and f" {k} " in f" {n} " for n in names[other]) for k in keys) for other in found):
             continue
         scored.append((max((len(k.split()), len(k)) for k in keys), mid))
     scored.sort(reverse=True)
