@@ -76,6 +76,7 @@ SAME_UNIT_RATIO = 0.15  # … when they score at least this share of the answeri
 MAX_WHOLE_ARTICLE_CHARS = 1600
 FOLLOW_UP_WEIGHT = 2.0  # a follow-up's own words (« Et combien d'assesseurs ? ») weigh double in the choice of the Réponse
 TOOL_BASIS_MARGIN = 1.5  # a competence passage leads the Fondement when it answers this much better than the first…
+TOOL_BASIS_RUN = 4  # … or holds this many of the question's words in a row (and two more than the first)
 TOOL_BASIS_MIN_SCORE = 5.0  # … and matches the question's own words (a vague question keeps the tool's order)
 GROUP_EXPONENT = 0.3  # each word of an n-word concept weighs idf / n^0.3 (development sets without the held-out:
 # 0.3 → +6 / −2 verdicts, 0.5 → +9 / −4, 1.0 → fewer facts on dev2)
@@ -84,6 +85,8 @@ NEXT_SENTENCE_CHARS = 300  # the sentence after the Réponse is quoted when it i
 PARALLEL_OVERLAP = 0.5  # token overlap (Jaccard) of two sentences of one article that state the same rule (``parallel``)
 WHOLE_SENTENCE_CHARS = 850  # a tool's basis fragment is quoted as its whole sentence up to this length
 SHORT_UNIT_CHARS = 450  # an answering article this short is quoted whole: a partial quote would hide conditions
+SEQUEL_CHARS = 120  # a Fondement sentence is quoted with the next one of its alinéa up to this length…
+SEQUEL_RE = re.compile(r"^(?:Elle|Il|Elles|Ils)\b|\b(?:[Cc]e|[Cc]et|[Cc]ette|[Cc]es) (?!dernier|dernière)\w+")  # … that speaks of it
 PAGE_BREAK_MARK = " […] "
 # A sentence that limits or hardens a rule: for a yes/no question the answer is « oui, mais… » (« Ces examens médicaux
 # sont de droit », « …ne peuvent constituer une incitation… », « l'information du magistrat n'est pas nécessaire lorsque… »)
@@ -224,7 +227,7 @@ class ExtractiveGenerator:
                 quote = self._with_continuation(lead.unit, quote)
                 chosen = [chosen[0], *(ps for ps in chosen[1:] if ps.quote not in quote)]
             chosen[0] = replace(lead, quote=quote)
-        return self._within_budget(self._with_chapeaux(chosen[:MAX_PASSAGES], weigh))
+        return self._within_budget(self._with_chapeaux(self._with_sequels(chosen[:MAX_PASSAGES]), weigh))
 
     @staticmethod
     def _answering(a: QuestionAnalysis, candidates: list[Hit], scored: list[Passage]) -> Passage:
@@ -343,6 +346,27 @@ class ExtractiveGenerator:
                 end = alinea.find(sentences[0], start + len(quote)) + len(sentences[0])
                 return alinea[start:end]
         return quote
+
+    @staticmethod
+    def _with_sequels(chosen: list[Passage]) -> list[Passage]:
+        """Each Fondement sentence quoted with the next one of its alinéa when that one is short: it completes it
+        (« Cette décision n'est pas susceptible de recours », « Hormis le cas d'urgence, cet avis est donné dans le délai
+        d'un mois »); a sequel already chosen on its own is merged into it rather than quoted apart."""
+        out = list(chosen)
+        i = 1
+        while i < len(out):
+            ps = out[i]
+            alinea = next((al for al in ps.unit.alineas if ps.quote in al), None)
+            if not ps.list_items and alinea is not None:
+                start = alinea.find(ps.quote)
+                sequel = next(iter(split_sentences(alinea[start + len(ps.quote) :])), "")
+                if len(sequel) <= SEQUEL_CHARS and SEQUEL_RE.search(sequel) and sequel not in out[0].quote:
+                    end = alinea.find(sequel, start + len(ps.quote)) + len(sequel)
+                    merged = out[i] = replace(ps, quote=alinea[start:end])
+                    out = [o for o in out if o is merged or o.unit is not ps.unit or o.quote != sequel]
+                    i = next(j for j, o in enumerate(out) if o is merged)
+            i += 1
+        return out
 
     @staticmethod
     def _within_budget(passages: list[Passage]) -> list[Passage]:
@@ -564,12 +588,32 @@ class ExtractiveGenerator:
         than the first comes first (« hors des espaces maritimes sous juridiction française » → 706-108, not 706-107)."""
         if len(basis) < 2 or p.analysis is None or p.tool is None or p.tool.name != JURIDICTION_SPECIALISEE:
             return basis  # (a délai rule's basis is in the rule's own order: its first article sets the deadline)
+        q_tokens = tokenize(p.standalone)
+        runs = [common_run(q_tokens, tokenize(quote)) if b.get("article") else 0 for b, _unit, quote in basis]
+        best = max(range(len(basis)), key=lambda i: (runs[i], -i))
+        if runs[best] >= TOOL_BASIS_RUN and runs[best] >= runs[0] + 2:
+            # the question says in the text's own words the case one passage governs (« hors des espaces maritimes
+            # sous juridiction française »)
+            return [basis[best], *(b for i, b in enumerate(basis) if i != best)]
         q_terms = sorted(set(tokenize(expand_abbreviations(p.standalone))))
         scores = [sentence_score(quote, q_terms, p.analysis, self.idf) if b.get("article") else 0.0 for b, _unit, quote in basis]
         best = max(range(len(basis)), key=lambda i: (scores[i], -i))
         if scores[best] < max(TOOL_BASIS_MARGIN * scores[0], TOOL_BASIS_MIN_SCORE):
             return basis
         return [basis[best], *(b for i, b in enumerate(basis) if i != best)]
+
+
+def common_run(first: list[str], second: list[str]) -> int:
+    """The length of the longest run of tokens the two sequences share, in the same order."""
+    best, previous = 0, [0] * (len(second) + 1)
+    for a in first:
+        current = [0] * (len(second) + 1)
+        for j, b in enumerate(second, 1):
+            if a == b:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
 
 
 def _whole_sentence(unit: Unit, quote: str) -> str:

@@ -840,6 +840,10 @@ def test_a_competence_passage_that_answers_the_case_leads_the_fondement(assistan
     answer = assistant.ask("Un navire rejette des hydrocarbures en haute mer, hors des espaces maritimes sous juridiction "
                            "française : quel tribunal ?")
     assert answer.tool_calls and _first_source(answer).article == "706-108"
+    # said in the text's words, with others in between (« hors de tout espace maritime… »): the passage that says it leads
+    said = assistant.ask("Dégazage d'un cargo en haute mer, hors de tout espace maritime sous juridiction française : quelle "
+                         "juridiction est compétente ?")
+    assert said.tool_calls and _first_source(said).article == "706-108", said.answer[:300]
     # Not fired: a question that matches no passage in particular keeps the tool's order.
     vague = assistant.ask("Pollution marine par un navire : quelle juridiction est compétente ?")
     assert vague.tool_calls and _first_source(vague).article == "706-107"
@@ -1045,6 +1049,23 @@ def test_the_sentence_after_the_reponse_completes_it(question: str, article: str
     """The condition or the addressee often sits in the sentence right after the one that answers."""
     answer = assistant.ask(question)
     assert _first_source(answer).article == article and complement in answer.answer, answer.answer[:400]
+
+
+def test_a_fondement_sentence_is_quoted_with_the_short_sentence_that_speaks_of_it(assistant: Assistant) -> None:
+    """698-1 al. 1: the avis the procureur must ask for, then « Hormis le cas d'urgence, cet avis est donné dans le délai
+    d'un mois »: one passage, in the text's order, not the délai left out for a longer sentence."""
+    answer = assistant.ask("Un militaire a volé du matériel dans sa caserne pendant le service : le procureur doit-il "
+                           "demander un avis avant de poursuivre ?")
+    assert _first_source(answer).article == "698-1", answer.answer[:300]
+    assert "délai d'un mois" in answer.answer, answer.answer
+    consent = assistant.ask("La personne visée par un mandat d'arrêt européen consent à sa remise devant la chambre de "
+                            "l'instruction : dans quel délai celle-ci statue-t-elle ?")
+    assert "la personne recherchée. Cette décision n'est pas susceptible de recours. »" in consent.answer, consent.answer
+    # Not fired: a next sentence that does not speak of the one quoted (« Lorsque la garde à vue intervient au cours d'une
+    # commission rogatoire, le report… ») is not glued to it.
+    gav = assistant.ask("Garde à vue pour trafic de stupéfiants : au-delà de 48 heures, combien de prolongations et décidées "
+                        "par qui ?")
+    assert "procureur de la République. Lorsque la garde à vue intervient" not in gav.answer, gav.answer
 
 
 def test_the_list_item_the_question_names_is_quoted_with_its_chapeau(assistant: Assistant) -> None:
