@@ -606,3 +606,20 @@ def test_a_commission_rogatoire_written_cr_names_the_instruction(assistant: Assi
     answer = assistant.ask("Et sur CR, le JI peut-il autoriser une perquisition de nuit dans un domicile ?", history)
     assert answer.citations[0].article == "706-91"
     assert expand_abbreviations("la CRPC et la CRI") == "la CRPC et la CRI (commission rogatoire internationale)"
+
+
+def test_a_recourse_deadline_is_not_answered_by_the_duration_of_the_measure(assistant: Assistant) -> None:
+    """« …le parquet peut contester dans quel délai ? » asks the délai d'appel (706-95-14), not how long the sonorisation
+    lasts (706-95-16), although « sono » is that rule's word."""
+    from assistant.tools.router import rule_for
+
+    question = ("Sonorisation autorisée par le JLD en enquête : il ordonne la destruction des enregistrements, qu'il juge "
+                "irréguliers. Le parquet peut contester dans quel délai ?")
+    rule = rule_for(question)
+    assert rule is None or rule.id != "techniques-speciales-duree"
+    answer = assistant.ask(question)
+    assert "durée des autorisations" not in answer.answer and not answer.answer.startswith("**Réponse** : « L'autorisation "
+                                                                                        "mentionnée au 1°"), answer.answer
+    # Not fired: the same measure's duration is still that rule's
+    duration = rule_for("Sonorisation autorisée par le JLD en enquête : pour combien de temps ?")
+    assert duration is not None and duration.id == "techniques-speciales-duree"
