@@ -302,7 +302,8 @@ def _acts_set_aside(plain: str) -> set[str]:
 # A yes/no question: an inverted verb (« doit-il », « peut-on », « est-elle ») or « obligatoire ». (« Comment doit-il… ? »
 # matches too: the answer only uses it for the kinds that ask whether, not who, when or how long.)
 _CLOSED = re.compile(
-    r"\b(?:doit|doivent|faut|peut|peuvent|est|sont|a|ont|existe|suffit|reste)(?: t)? (?:il|elle|on|ils|elles)\b|\bobligatoire\b"
+    r"\b(?:doit|doivent|faut|peut|peuvent|est|sont|a|ont|existe|suffit|reste)(?: t)? (?:il|elle|on|ils|elles)\b|\bobligatoire(?:ment)?\b"
+    r"|\bquand meme\b"  # (« je dois quand même le présenter ? » expects the exception)
 )
 
 # What a question can ask beside its kind (« dans quel délai, et devant qui ? »); « peut-il… » is not a second question.

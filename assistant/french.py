@@ -79,6 +79,12 @@ def abbreviation_senses() -> dict[str, frozenset[str]]:
     return out
 
 
+# « 2e prolongation », « 2ème demande »: an ordinal typed in digits, which the texts write in words (« seconde
+# prolongation »).
+_ORDINALS = {"1": "premier", "2": "second", "3": "troisième", "4": "quatrième", "5": "cinquième"}
+_ORDINAL_RE = re.compile(r"\b([1-5])(?:er|re|ère|ere|e|è|ème|eme|ième|ieme|nde?)\b", re.I)
+
+
 def _join_article_numbers(text: str) -> str:
     """``D. 15-4-4`` → ``d15-4-4`` so the tokenizer keeps it whole; plain numbers are left as they are."""
     return re.sub(r"\b([RDAL])\s?\.\s?(\d)", lambda m: m.group(1) + m.group(2), text, flags=re.I)
@@ -100,7 +106,7 @@ def tokenize(text: str) -> list[str]:
     with its accents and folded after, so that « adressée » and « adresser » meet."""
     text = text.replace("’", "'").replace("\u2011", "-").replace("\u2013", "-")
     text = _ELISION_RE.sub(" ", text)
-    text = _join_article_numbers(text)
+    text = _ORDINAL_RE.sub(lambda m: _ORDINALS[m.group(1)], _join_article_numbers(text))
     text = text.lower().replace("œ", "oe").replace("æ", "ae")
     out = []
     for tok in _TOKEN_RE.findall(text):

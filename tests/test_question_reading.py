@@ -291,6 +291,9 @@ def test_an_article_named_as_the_frame_is_not_the_rule_asked() -> None:
     ("L'examen par un médecin est-il obligatoire en GAV ?", True),
     ("Les enquêteurs peuvent-ils acheter des stupéfiants ?", True),
     ("Un OPJ doit-il prévenir le parquet avant de se transporter ?", True),
+    # in spoken word order, with the word that expects the exception or the obligation
+    ("Avant la 2e prolongation, je présente quand même le gardé à vue au JLD ?", True),
+    ("Le gardé à vue est obligatoirement présenté au JLD avant la seconde prolongation ?", True),
     # open questions: who, how long, which conditions
     ("Qui désigne le médecin lors de la première prolongation d'une GAV crim org ?", False),
     ("Combien de temps peut durer une infiltration ?", False),
@@ -298,6 +301,16 @@ def test_an_article_named_as_the_frame_is_not_the_rule_asked() -> None:
 ])
 def test_a_yes_no_question_is_told_from_an_open_one(question: str, closed: bool) -> None:
     assert analyze(question).closed is closed
+
+
+def test_an_ordinal_in_digits_is_the_texts_word() -> None:
+    """« 2e prolongation » is the « seconde prolongation » of 706-88; a date's « 1er » is « premier »."""
+    from assistant.french import tokenize
+
+    assert tokenize("la 2e prolongation") == tokenize("la 2ème prolongation") == tokenize("la seconde prolongation")
+    assert tokenize("le 1er janvier") == tokenize("le premier janvier")
+    # Not fired: a number that is not an ordinal stays a number (« 2 ans », article numbers)
+    assert tokenize("2 ans, article 706-88") == ["2", "an", "706-88"]
 
 
 def test_a_yes_no_question_gets_the_sentence_that_hardens_the_rule(assistant: Assistant) -> None:
