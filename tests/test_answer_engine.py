@@ -86,6 +86,15 @@ def test_plural_and_singular_synonyms_find_the_same_matter(assistant: Assistant)
     assert singular.arguments["matter"] == plural.arguments["matter"] == "terrorisme"
 
 
+def test_the_verb_of_a_matter_word_finds_the_matter(assistant: Assistant) -> None:
+    """« un cargo dégaze » is the « dégazage » of the pollution-marine matter (706-107)."""
+    call = route("Un cargo dégaze au large de Brest : quelle juridiction est compétente ?", assistant.catalog)
+    assert call is not None and call.arguments["matter"] == "pollution-marine"
+    # Not fired: an oil company is not a ship (« un groupe pétrolier » paying bribes is no marine pollution)
+    other = route("Un groupe pétrolier a versé des pots-de-vin à un élu : quel parquet est compétent ?", assistant.catalog)
+    assert other is None or other.arguments["matter"] != "pollution-marine"
+
+
 # -- 2. a named article as a qualifier -------------------------------------------------------------
 
 
