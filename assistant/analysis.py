@@ -306,6 +306,9 @@ _CLOSED = re.compile(
     r"|\bquand meme\b"  # (« je dois quand même le présenter ? » expects the exception)
 )
 
+# A recourse against a decision (folded text): « faire appel », « contester », « pourvoi » — not the « cour d'appel ».
+RECOURSE = re.compile(r"\bcontest\w*|(?<!cour d )(?<!cours d )\bappel\b|\brecours\b|\bpourvoi|\bopposition\b|\battaquer\b|\bdefere")
+
 # What a question can ask beside its kind (« dans quel délai, et devant qui ? »); « peut-il… » is not a second question.
 _SECOND_KINDS = ("duration", "authority", "conditions")
 

@@ -19,7 +19,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.analysis import concept_polarity
+from assistant.analysis import RECOURSE, concept_polarity
 from assistant.catalog import Catalog
 from assistant.french import ABBREVIATIONS, abbreviation_senses, content_terms, expand_abbreviations, tokenize
 from assistant.models import Citation, Unit
@@ -278,6 +278,7 @@ class HybridSearch:
             ranked = self._authority_first(ranked, analysis)
             ranked = self._definition_first(ranked, analysis)
             ranked = self._stage_first(ranked, analysis)
+            ranked = self._recourse_first(ranked, analysis)  # (after the stage: « en flag, son ordonnance… appel ? »)
             ranked = self._excepting_first(query, ranked)
             ranked = self._circulaire_first(query, ranked)
             ranked = self._anchored_first(ranked, analysis)
@@ -463,6 +464,17 @@ class HybridSearch:
                    if AUTHORITY_S.search(h.unit.text) and any(acts[x].search(self._texts.folded(h.unit)) for x in a.acts)), None)
         return _promoted(ranked, at) if at else ranked
 
+    def _recourse_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
+        """« L'ordonnance qui autorise une perquisition de nuit est-elle susceptible d'appel ? »: the article that sets
+        the measure up (706-89) says nothing of a recourse; a close candidate on the same act that does (706-92 « cette
+        ordonnance, qui n'est pas susceptible d'appel ») answers. (A first hit that speaks of a recourse keeps its place.)"""
+        if len(ranked) < 2 or not RECOURSE.search(a.folded) or RECOURSE.search(self._texts.folded(ranked[0].unit)):
+            return ranked
+        acts = vocabulary().acts
+        at = next((i for i, h in enumerate(ranked[1:RECOURSE_DEPTH], start=1) if RECOURSE.search(self._texts.folded(h.unit))
+                   and all(acts[x].search(self._texts.folded(h.unit)) for x in a.acts)), None)
+        return _promoted(ranked, at) if at else ranked
+
     def _own_words_first(self, ranked: list[Hit], a: QuestionAnalysis) -> list[Hit]:
         """« Et qui délivre l'habilitation ? » after a question on who may be habilitated (D15-1-2): the follow-up's
         question carries the previous one's words, so the article that answered it stays first; a close sibling of
@@ -545,6 +557,7 @@ ANCHOR_DEPTH = 2  # the candidates among which a follow-up's previous section de
 REFERRED_DEPTH = 3  # the candidates among which the article a follow-up points back at (« ce décret ») leads
 ANCHOR_OUTSIDE_FACTOR = 0.5  # … and the prior of the candidate from elsewhere it displaces
 CIRCULAIRE_DEPTH = 3  # the candidates among which a circulaire section leads when the question names the circulaire
+RECOURSE_DEPTH = 3  # the candidates among which one that speaks of a recourse displaces a first hit that does not
 AUTHORITY_DEPTH = 3  # the candidates among which one naming who decides displaces a first hit that names no one
 ACT_DEPTH = 4  # the candidates among which an article on the act asked displaces a circulaire or an offence list that is not
 OWN_WORDS_DEPTH = 3  # the candidates among which a follow-up's own words can decide the first…

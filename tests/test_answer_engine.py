@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from assistant.analysis import analyze
+from assistant.analysis import RECOURSE, analyze
 from assistant.chain import Assistant
 from assistant.extractive import parallel
 from assistant.followup import asks_its_own_question, contextualize, refers_back
@@ -1510,3 +1510,15 @@ def test_a_candidate_affirming_what_the_question_negates_goes_after_the_others(a
     assert search._scoped_polarity(assistant.catalog.article("696-13"), "union-europeenne") is None
     # Not fired: the same question in the affirmative keeps the consent articles.
     assert _first_source(assistant.ask(previous[0]["content"])).article in ("696-27", "696-13")
+
+
+def test_a_question_on_a_recourse_is_answered_by_the_article_that_speaks_of_it(assistant: Assistant) -> None:
+    """706-89 lets the JLD authorise a night search in flagrance; 706-92 says its ordonnance « n'est pas susceptible
+    d'appel »: asked whether one can appeal, the article that says so leads."""
+    answer = assistant.ask("Crim org : l'ordonnance du JLD autorisant une perquisition de nuit en flagrance peut-elle faire "
+                           "l'objet d'un appel ?")
+    assert _first_source(answer).article == "706-92" and "pas susceptible d'appel" in answer.answer, answer.answer[:300]
+    # Not fired: the same act asked without a recourse (« qui autorise ») keeps the article that sets it up; nor is the
+    # « cour d'appel » a recourse.
+    assert _first_source(assistant.ask("Crim org : qui autorise une perquisition de nuit en flagrance ?")).article == "706-89"
+    assert not RECOURSE.search("le jld d un tribunal du ressort de la cour d appel")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.analysis import QuestionAnalysis, analyze
+from assistant.analysis import RECOURSE, QuestionAnalysis, analyze
 from assistant.catalog import Catalog
 from assistant.errors import InvalidToolInputError
 from assistant.french import expand_abbreviations, with_abroad
@@ -54,9 +54,6 @@ _STAGES = (
 _SEIZED_COURT = re.compile(r"\b(?:etre|est|sont|soit|sera|seront|etait|a ete|ont ete) saisie?s?\b|\bse saisir\b")
 _NO_CONSENT = re.compile(r"ne consent (?:pas|plus)|ne pas consent|n a pas consenti|sans (?:son )?consentement|refus\w*|s oppos\w*|pas de consentement")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-# A question that asks the délai of a recourse (« le parquet peut contester dans quel délai ? ») is not asking how long a
-# measure lasts: a rule that speaks of no recourse does not answer it.
-_RECOURSE = re.compile(r"\bcontest\w*|(?<!cour d )(?<!cours d )\bappel\b|\brecours\b|\bpourvoi|\bopposition\b|\battaquer\b|\bdefere")
 # Facts of the question that select an option of the rule (first match wins for each option).
 _OPTION_HINTS: tuple[tuple[str, object, re.Pattern[str]], ...] = (
     ("obligation", "changement-adresse", re.compile(r"demenag|changement d adresse|nouvelle adresse")),
@@ -152,10 +149,12 @@ def _best_rule(folded: str, own: str = "") -> DelaiRule | None:
     """The délai rule whose keywords the question matches best, if one stands out. ``own``: a follow-up's own words
     (folded), whose keywords count first: « Et s'il consent, la chambre statue en combien de temps ? » after a
     question on the presentation to the procureur général asks the chambre's délai, not the presentation's again."""
-    recourse = bool(_RECOURSE.search(folded))
+    # A question that asks the délai of a recourse (« le parquet peut contester dans quel délai ? ») is not asking how
+    # long a measure lasts: a rule that speaks of no recourse does not answer it.
+    recourse = bool(RECOURSE.search(folded))
     scored = [
         (((m := _rule_matches(r, folded))[0], _keywords_found(r, own), m[1]), r) for r in load_delai_rules().values()
-        if not recourse or _RECOURSE.search(fold(f"{r.label} {r.summary}"))
+        if not recourse or RECOURSE.search(fold(f"{r.label} {r.summary}"))
     ]
     scored.sort(key=lambda t: t[0], reverse=True)
     scored = [(s, r) for s, r in scored if s[0] > 0]
