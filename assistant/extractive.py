@@ -235,13 +235,16 @@ class ExtractiveGenerator:
         unless another candidate's answers clearly better; for a kind only a statement gives (a penalty), the
         sentence of that article that states it."""
         pinned = {h.unit.unit_id for h in candidates if h.pinned}
+        against = {h.unit.unit_id for h in candidates if h.against}
         if not pinned and candidates and candidates[0].unit.article in a.named:
             pinned = {candidates[0].unit.unit_id}  # the article the user named, and the ranker put first, answers
         leads = [ps for ps in scored if ps.unit.unit_id in pinned] or scored  # a named subject article answers
         lead = max(leads, key=lambda ps: (ps.score, -ps.rank, -ps.order))
         best_first = max((ps for ps in leads if ps.rank == leads[0].rank), key=lambda ps: (ps.score, -ps.order))
-        if lead.score < CROSS_UNIT_MARGIN * best_first.score:
-            lead = best_first  # another unit leads only when its sentence answers clearly better
+        if lead.score < CROSS_UNIT_MARGIN * best_first.score or lead.unit.unit_id in against:
+            # another unit leads only when its sentence answers clearly better, and never one that affirms what the
+            # question negates (« un Etat hors Union européenne »: 696-27, simplified extradition between Member States)
+            lead = best_first
         stating = KIND_STATED.get(a.kind)
         if stating is not None and not stating.search(lead.quote):
             # « Quelle peine… ? » is answered by the sentence of that article that states a penalty, whatever its words

@@ -117,6 +117,7 @@ class Hit:
     dense_rank: int | None = None
     dense_score: float = 0.0  # cosine similarity of the unit's best chunk
     pinned: bool = False  # explicitly referenced in the question
+    against: bool = False  # speaks only affirmatively of a concept the question negates (``_negation_first``)
     best_chunk: str | None = None
 
     def to_document(self) -> Document:
@@ -381,6 +382,7 @@ class HybridSearch:
             kept = [h for h in head if h not in against]
             for h in against:
                 h.score = min(h.score, kept[-1].score)  # (the answer composer's prior follows the order)
+                h.against = True
             ranked = kept + against + ranked[NEGATION_DEPTH:]
         if any(self._polarity(ranked[0].unit, c) is not None for c in negated):
             return ranked  # the first speaks of it: it weighs the negation itself

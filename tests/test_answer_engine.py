@@ -15,7 +15,7 @@ from assistant.analysis import RECOURSE, analyze
 from assistant.chain import Assistant
 from assistant.extractive import parallel
 from assistant.followup import asks_its_own_question, contextualize, refers_back
-from assistant.french import expand_abbreviations, tokenize
+from assistant.french import expand_abbreviations, tokenize, with_abroad
 from assistant.grounding import first_sentence, refusal_out_of_scope, renvois, unit_citation
 from assistant.references import find_references
 from assistant.text import fold, split_sentences
@@ -1522,3 +1522,15 @@ def test_a_question_on_a_recourse_is_answered_by_the_article_that_speaks_of_it(a
     # « cour d'appel » a recourse.
     assert _first_source(assistant.ask("Crim org : qui autorise une perquisition de nuit en flagrance ?")).article == "706-89"
     assert not RECOURSE.search("le jld d un tribunal du ressort de la cour d appel")
+
+
+def test_a_state_outside_the_union_sets_the_simplified_extradition_aside(assistant: Assistant) -> None:
+    """696-27 (simplified extradition, between Member States: 696-25) and 696-13 (common law) say the same five working
+    days; a request from Morocco is answered by 696-13, even though 696-27's sentence holds more of the words."""
+    answer = assistant.ask("Personne réclamée par le Maroc qui consent devant le procureur général à son extradition : dans "
+                           "quel délai comparaît-elle devant la chambre de l'instruction ?")
+    assert _first_source(answer).article == "696-13", answer.answer[:300]
+    assert analyze("Extradition demandée par la Turquie").polarity == {"union-europeenne": False}
+    # Not fired: a Member State's warrant negates nothing, and a place abroad is still « à l'étranger »
+    assert "union-europeenne" not in analyze("Interpellation sur un MAE espagnol").polarity
+    assert "à l'étranger" in with_abroad("Un viol commis en Turquie")
