@@ -289,8 +289,9 @@ class ExtractiveGenerator:
     def _qualifying(a: QuestionAnalysis, chosen: list[Passage], scored: list[Passage]) -> list[Passage]:
         """The answering unit's sentence that qualifies its rule, if not quoted yet: for a yes/no question the one that
         limits or hardens it, for a délai what follows when it is not kept. The one in the Réponse's own alinéa first
-        (« Ces examens médicaux sont de droit » closes its rule), else the nearest (a « Par dérogation » three alinéas
-        on limits another rule), the best scored between equals."""
+        (« Ces examens médicaux sont de droit » closes its rule), else the one that holds most of the question (« pour la
+        2e prolongation, je présente quand même… ? »: « La seconde prolongation peut toutefois… sans présentation
+        préalable », not the nearer « Par dérogation… » on the avocat), the nearest between equals."""
         if a.kind == "duration":
             pattern = SEQUEL_S
         elif a.closed and a.kind in ("possibility", "rule"):
@@ -302,7 +303,7 @@ class ExtractiveGenerator:
         if not found:
             return []
         own = alinea_of(lead.unit, lead.quote)
-        return [min(found, key=lambda ps: (own is None or alinea_of(ps.unit, ps.quote) != own, abs(ps.order - lead.order), -ps.score))]
+        return [min(found, key=lambda ps: (own is None or alinea_of(ps.unit, ps.quote) != own, -ps.score, abs(ps.order - lead.order)))]
 
     def _covering(self, lead: Passage, others: list[Passage], q_terms: list[str]) -> list[Passage]:
         """Up to ``SAME_UNIT_PASSAGES`` more sentences of the answering unit, each chosen first for the question's

@@ -1534,3 +1534,12 @@ def test_a_state_outside_the_union_sets_the_simplified_extradition_aside(assista
     # Not fired: a Member State's warrant negates nothing, and a place abroad is still « à l'étranger »
     assert "union-europeenne" not in analyze("Interpellation sur un MAE espagnol").polarity
     assert "à l'étranger" in with_abroad("Un viol commis en Turquie")
+
+
+def test_a_yes_no_question_gets_the_limit_that_speaks_of_what_it_asks(assistant: Assistant) -> None:
+    """706-88: asked whether the person must still be brought before the JLD for the second prolongation, the limit quoted
+    is al. 3 (« La seconde prolongation peut toutefois… être autorisée sans présentation préalable »), not the nearer
+    « Par dérogation… » of al. 6, which limits the avocat's rule."""
+    answer = assistant.ask("GAV en bande organisée : pour la 2e prolongation, le gardé à vue est quand même présenté au JLD ?")
+    assert _first_source(answer).article == "706-88", answer.answer[:300]
+    assert "sans présentation préalable" in answer.answer, answer.answer
