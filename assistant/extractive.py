@@ -356,21 +356,21 @@ class ExtractiveGenerator:
         """Each Fondement sentence quoted with the next one of its alinéa when that one is short: it completes it
         (« Cette décision n'est pas susceptible de recours », « Hormis le cas d'urgence, cet avis est donné dans le délai
         d'un mois »); a sequel already chosen on its own is merged into it rather than quoted apart."""
-        out = list(chosen)
-        i = 1
-        while i < len(out):
-            ps = out[i]
+        lead, out = chosen[0], []
+        absorbed: set[tuple[str, str]] = set()  # (unit, sentence) now quoted inside another passage
+        for ps in chosen[1:]:
             alinea = next((al for al in ps.unit.alineas if ps.quote in al), None)
-            if not ps.list_items and alinea is not None:
-                start = alinea.find(ps.quote)
-                sequel = next(iter(split_sentences(alinea[start + len(ps.quote) :])), "")
-                if len(sequel) <= SEQUEL_CHARS and SEQUEL_RE.search(sequel) and sequel not in out[0].quote:
-                    end = alinea.find(sequel, start + len(ps.quote)) + len(sequel)
-                    merged = out[i] = replace(ps, quote=alinea[start:end])
-                    out = [o for o in out if o is merged or o.unit is not ps.unit or o.quote != sequel]
-                    i = next(j for j, o in enumerate(out) if o is merged)
-            i += 1
-        return out
+            if alinea is None or ps.list_items or (ps.unit.unit_id, ps.quote) in absorbed:
+                out.append(ps)
+                continue
+            start = alinea.find(ps.quote)
+            end = start + len(ps.quote)
+            sequel = next(iter(split_sentences(alinea[end:])), "")
+            if len(sequel) <= SEQUEL_CHARS and SEQUEL_RE.search(sequel) and sequel not in lead.quote:
+                absorbed.add((ps.unit.unit_id, sequel))
+                ps = replace(ps, quote=alinea[start : alinea.find(sequel, end) + len(sequel)])
+            out.append(ps)
+        return [lead, *(ps for ps in out if (ps.unit.unit_id, ps.quote) not in absorbed)]
 
     @staticmethod
     def _within_budget(passages: list[Passage]) -> list[Passage]:

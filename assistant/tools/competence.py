@@ -7,6 +7,7 @@ listing the known ones.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -44,6 +45,12 @@ def matter_keys(matter: Matter) -> list[str]:
     return [fold(s) for s in (matter.id.replace("-", " "), matter.label, *matter.synonyms)]
 
 
+@lru_cache(maxsize=1)
+def _singular_names() -> dict[str, list[str]]:
+    """Each matter's names, folded and singular: computed once, the rules being loaded once."""
+    return {m.id: [_singular(k) for k in matter_keys(m)] for m in load_matters().values()}
+
+
 def _singular(folded: str) -> str:
     """« actes de terrorisme » and « acte de terrorisme » compare equal (a plural never misses its singular)."""
     return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" and not w.endswith("ss") else w for w in folded.split())
@@ -66,7 +73,7 @@ def find_matter(value: object) -> Matter:
     # « pollution marine » when « dégazage » is there too) gives way to it; then the one of most words, the longest.
     scored: list[tuple[tuple[int, int], str]] = []
     wording = f" {_singular(key)} "
-    names = {m.id: [_singular(k) for k in matter_keys(m)] for m in matters.values()}
+    names = _singular_names()
     found = {mid: [k for k in ks if len(k) >= 3 and f" {k} " in wording] for mid, ks in names.items()}
     found = {mid: keys for mid, keys in found.items() if keys}
     for mid, keys in found.items():
